@@ -72,6 +72,7 @@ class DecoderConfig:
     film: bool = True              # FiLM-condition on the identity latent
     pe_freqs: int = 4              # positional encoding of canonical positions
     max_offset: float = 0.03       # metres, bound on the face-frame offset
+    log_scale_range: list = field(default_factory=lambda: [-3.0, 1.5])  # log-scale change allowed around the template's
     chunk_size: int = 65536        # Gaussians per decoder chunk
 
 @dataclass
@@ -91,6 +92,7 @@ class TrainConfig:
     weight_offset: float = 0.01
     grad_clip: float = 1.0
     amp: bool = True               # mixed precision on CUDA (ignored on CPU)
+    compile: bool = False          # torch.compile encoder, decoder, posing and loss on CUDA (fewer kernel launches)
     eval_every: int = 100
     ckpt_every: int = 50
     log_every: int = 10

@@ -474,7 +474,7 @@ def ensure_demo_subject(cfg) -> Path:
     d = Path(cfg.data.root) / cfg.data.subject
     if (d / 'cameras.json').is_file(): return d
     if cfg.data.subject == 'demo':
-        return make_demo_subject(cfg.data.root, 'demo', image_size=max(512, cfg.data.image_size),
+        return make_demo_subject(cfg.data.root, 'demo', image_size=max(512, cfg.data.image_size), ssaa=2,
                                  num_eval_views=cfg.data.num_eval_views, model_path=cfg.body.model_path,
                                  gender=cfg.body.gender, toy=cfg.body.toy)
     raise FileNotFoundError(

@@ -64,7 +64,7 @@ class GaussianDecoder(nn.Module):
         d = cfg.decoder
         args = dict(latent_dim=cfg.encoder.latent_dim, sh_degree=d.sh_degree, hidden_dim=d.hidden_dim,
                     num_layers=d.num_layers, film=d.film, pe_freqs=d.pe_freqs, max_offset=d.max_offset,
-                    chunk_size=d.chunk_size)
+                    chunk_size=d.chunk_size, log_scale_range=tuple(d.log_scale_range))
         args.update(kw)
         return cls(in_dim, **args)
 

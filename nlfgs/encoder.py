@@ -410,18 +410,24 @@ class AvatarEncoder(nn.Module):
         self.default_rgb = nn.Parameter(torch.full((3,), .5))
         self.out_dim = enc.feat_dim + (3 if enc.use_rgb else 0)
 
-    def forward(self, images, masks, Ks, viewmats, vertices, template) -> dict:
+    @torch.no_grad()
+    def geometry(self, vertices, Ks, viewmats, template, width: int, height: int) -> dict:
+        """What depends only on the posed body and the cameras: Gaussian centres and normals, per-view visibility
+        `w` (B,V,N), its normalised form `wn` and the `seen` mask. Training caches it per subject."""
+        means = template.pose(vertices).means
+        normals = gaussian_normals(template, vertices)
+        depth = mesh_depth(vertices, template.faces, viewmats, Ks, width, height)
+        w = visibility_weights(means, normals, viewmats, Ks, width, height, depth, self.tol)
+        tot = w.sum(1, keepdim=True)                                       # (B,1,N)
+        return dict(means=means, w=w, wn=w / tot.clamp_min(1e-8), seen=tot[:, 0, :, None] > 0)
+
+    def forward(self, images, masks, Ks, viewmats, vertices, template, geom: dict | None = None) -> dict:
         B, V, _, H, W = images.shape
         feats = self.backbone(images.flatten(0, 1))
         feats = feats.reshape(B, V, *feats.shape[1:])
         latent = self.identity(feats, masks)
-        means = template.pose(vertices).means
-        normals = gaussian_normals(template, vertices)
-        depth = mesh_depth(vertices.detach(), template.faces, viewmats, Ks, W, H)
-        w = visibility_weights(means.detach(), normals.detach(), viewmats, Ks, W, H, depth, self.tol)
-        tot = w.sum(1, keepdim=True)                                       # (B,1,N)
-        seen = tot[:, 0, :, None] > 0
-        wn = w / tot.clamp_min(1e-8)
+        if geom is None: geom = self.geometry(vertices.detach(), Ks, viewmats, template, W, H)
+        means, w, wn, seen = geom['means'], geom['w'], geom['wn'], geom['seen']
         f = (wn[..., None] * sample_features(feats, means, viewmats, Ks, W, H)).sum(1)
         rgb = (wn[..., None] * sample_features(images, means, viewmats, Ks, W, H)).sum(1)
         f = torch.where(seen, f, self.default_feat.to(f.dtype))

@@ -30,9 +30,9 @@ from .render import render
 __all__ = ['set_seed', 'resolve_device', 'StepTimer', 'AvatarModel', 'body_vertices', 'render_batch', 'warmup_cosine',
            'atomic_torch_save', 'checkpoint_path', 'save_checkpoint', 'load_checkpoint', 'get_logger', 'MetricsCSV',
            'setup_distributed', 'to_device', 'autocast_for', 'train_step', 'reconstruct', 'evaluate', 'to_uint8',
-           'save_renders', 'subjects_of', 'make_dataset', 'Run', 'setup_run', 'vertices_of', 'VertexCache', 'train',
-           'save_debug_sample', 'finish', 'config_from_args', 'train_cli', 'load_trained', 'eval_cli', 'export_cli',
-           'bench_train']
+           'save_renders', 'make_optimizer', 'make_loss', 'subjects_of', 'make_dataset', 'Run', 'setup_run',
+           'compile_model', 'vertices_of', 'SubjectCache', 'train', 'save_debug_sample', 'finish', 'config_from_args',
+           'train_cli', 'load_trained', 'eval_cli', 'export_cli', 'bench_train']
 
 # %% ../nbs/08_train.ipynb #6ce1989f
 def set_seed(seed: int):
@@ -67,10 +67,10 @@ class AvatarModel(nn.Module):
         self.encoder = AvatarEncoder(cfg)
         self.decoder = GaussianDecoder.from_config(cfg, self.encoder.out_dim, init_log_scales=template.init_log_scales)
 
-    def forward(self, batch: dict, vertices: torch.Tensor, timer=None):
+    def forward(self, batch: dict, vertices: torch.Tensor, timer=None, geom: dict | None = None):
         timer = timer or StepTimer()
         with timer('encoder'):
-            enc = self.encoder(batch['images'], batch['masks'], batch['Ks'], batch['viewmats'], vertices, self.template)
+            enc = self.encoder(batch['images'], batch['masks'], batch['Ks'], batch['viewmats'], vertices, self.template, geom)
         with timer('decoder'):
             dec = self.decoder(enc['features'], self.template.cano_means, enc.get('latent'), base_rgb=enc.get('rgb'))
             gs = self.template.pose(vertices.float(), **{k: v.float() for k, v in decoder_to_template_inputs(dec).items()})
@@ -179,12 +179,13 @@ def autocast_for(device: torch.device, enabled: bool):
     "bf16 autocast on CUDA (no loss scaling needed), nothing on CPU."
     return torch.autocast('cuda', dtype=torch.bfloat16) if enabled and device.type == 'cuda' else nullcontext()
 
-def train_step(model, batch, vertices, loss_fn, opt, cfg: Config, device, timer: StepTimer | None = None, step: int = 0):
+def train_step(model, batch, vertices, loss_fn, opt, cfg: Config, device, timer: StepTimer | None = None, step: int = 0,
+               geom: dict | None = None):
     "Forward, loss, backward, clip, optimiser step. Returns the loss terms; raises on a non-finite loss."
     timer = timer or StepTimer()
     H, W = batch['images'].shape[-2:]
     with autocast_for(device, cfg.train.amp):
-        gs, dec, _ = model(batch, vertices, timer=timer)
+        gs, dec, _ = model(batch, vertices, timer=timer, geom=geom)
     with timer('render'):
         rgb, alpha = render_batch(gs, batch['Ks'], batch['viewmats'], W, H, cfg)
     with timer('loss'):
@@ -204,7 +205,9 @@ def reconstruct(run: 'Run', batch: dict, model=None) -> Gaussians:
     "Feed-forward reconstruction: a batch's input views -> batched Gaussians on its posed body."
     m = model or run.model
     m = m.module if hasattr(m, 'module') else m
-    with autocast_for(run.device, run.cfg.train.amp): gs, _, _ = m(batch, vertices_of(run, batch))
+    verts, (H, W) = vertices_of(run, batch), batch['images'].shape[-2:]
+    geom = m.encoder.geometry(verts, batch['Ks'], batch['viewmats'], m.template, W, H)
+    with autocast_for(run.device, run.cfg.train.amp): gs, _, _ = m(batch, verts, geom=geom)
     return gs
 
 @torch.no_grad()
@@ -240,6 +243,17 @@ def save_renders(folder, rgb: torch.Tensor, gt: torch.Tensor, names: Sequence[st
         Image.fromarray(np.concatenate([to_uint8(gt[v]), to_uint8(rgb[v])], 1)).save(folder / f'{name}_gt_vs_render.png')
 
 # %% ../nbs/08_train.ipynb #9a514f02
+def make_optimizer(cfg: Config, model: nn.Module, device) -> torch.optim.Optimizer:
+    "AdamW (the fused CUDA kernel on GPU)."
+    return torch.optim.AdamW(model.parameters(), lr=cfg.train.lr, weight_decay=cfg.train.weight_decay,
+                             fused=device.type == 'cuda')
+
+def make_loss(cfg: Config, device) -> AvatarLoss:
+    "The configured loss, compiled on CUDA when `train.compile` is set."
+    loss_fn = AvatarLoss.from_config(cfg)
+    if cfg.train.compile and device.type == 'cuda': loss_fn.forward = torch.compile(loss_fn.forward)
+    return loss_fn
+
 def subjects_of(cfg: Config):
     "None (every subject under data.root) for data.subject 'all', else the one subject."
     return None if cfg.data.subject in ('all', '*') else [cfg.data.subject]
@@ -266,18 +280,32 @@ def setup_run(cfg: Config, device: torch.device | None = None) -> Run:
     body = body_model_from_config(cfg).to(device)
     template = build_template(cfg, body).to(device)
     model = AvatarModel(cfg, template).to(device)
+    if cfg.train.compile and device.type == 'cuda': compile_model(model)
     return Run(cfg, device, body, template, model, nlf_adapter_from_config(cfg, device))
+
+def compile_model(model: AvatarModel) -> AvatarModel:
+    """torch.compile the encoder, decoder and posing in place. The step is otherwise bound by kernel launches
+    (about a thousand small kernels); compiling fuses them. Methods are compiled, not modules, so state-dict keys
+    and checkpoints stay the same as without compiling."""
+    for mod, name in ((model.encoder, 'forward'), (model.decoder, 'forward'), (model.template, 'pose')):
+        setattr(mod, name, torch.compile(getattr(mod, name)))
+    return model
 
 def vertices_of(run: Run, batch: dict) -> torch.Tensor:
     "Posed body vertices for a batch, from the configured pose source."
     return body_vertices(run.body, batch, run.device, run.adapter, run.cfg.encoder.pose_source)
 
-class VertexCache:
-    "Posed body vertices per subject (the body's parameters do not change during training)."
+class SubjectCache:
+    """Per subject: posed body vertices and the encoder's view geometry (Gaussian centres, visibility). Neither
+    changes during training (the body's parameters and the cameras are fixed), so both are computed once."""
     def __init__(self, run: 'Run'): self.run, self.cache = run, {}
-    def __call__(self, batch) -> torch.Tensor:
+    def __call__(self, batch) -> tuple[torch.Tensor, dict]:
         key = tuple(batch['subject'])
-        if key not in self.cache: self.cache[key] = vertices_of(self.run, batch)
+        if key not in self.cache:
+            m, verts = self.run.model, vertices_of(self.run, batch)
+            H, W = batch['images'].shape[-2:]
+            geom = m.encoder.geometry(verts, batch['Ks'], batch['viewmats'], m.template, W, H)
+            self.cache[key] = (verts, geom)
         return self.cache[key]
 
 # %% ../nbs/08_train.ipynb #32bdc222
@@ -307,7 +335,7 @@ def train(cfg: Config) -> dict:
                         collate_fn=collate_avatar, num_workers=cfg.sys.num_workers)
     total = _total_steps(cfg, loader)
     model = run.model
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.train.lr, weight_decay=cfg.train.weight_decay)
+    opt = make_optimizer(cfg, model, device)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: warmup_cosine(s, total, cfg.train.warmup_steps))
     ck, step = checkpoint_path(cfg), 0
     if cfg.train.resume:
@@ -317,7 +345,7 @@ def train(cfg: Config) -> dict:
         else: log.info(f'--resume: no checkpoint at {ck}, starting from step 0')
     if world > 1:
         model = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == 'cuda' else None)
-    loss_fn, verts_of = AvatarLoss.from_config(cfg), VertexCache(run)
+    loss_fn, subject_cache = make_loss(cfg, device), SubjectCache(run)
     csvlog = MetricsCSV(Path(cfg.train.log_dir) / 'metrics.csv') if main else None
     evlog = MetricsCSV(Path(cfg.train.log_dir) / 'eval.csv') if main else None
     log.info(f'training {cfg.data.subject} on {device} (world {world}): {len(ds)} sample(s), {run.template.n} Gaussians, '
@@ -328,8 +356,9 @@ def train(cfg: Config) -> dict:
     for batch in _sample_forever(loader, sampler):
         if step >= total: break
         batch = to_device(batch, device)
-        terms = train_step(model, batch, verts_of(batch), loss_fn, opt, cfg, device, step=step)
-        sched.step(); step += 1; pbar.update(1); pbar.set_postfix(loss=f"{terms['loss']:.4f}")
+        verts, geom = subject_cache(batch)
+        terms = train_step(model, batch, verts, loss_fn, opt, cfg, device, step=step, geom=geom)
+        sched.step(); step += 1; pbar.update(1); pbar.set_postfix(loss=f"{terms['loss']:.4f}", refresh=False)
         if main and (step % cfg.train.log_every == 0 or step == total):
             csvlog.log(dict(step=step, time=round(time.time() - t0, 2), lr=sched.get_last_lr()[0], **terms))
             log.info(f'step {step}/{total} ' + ' '.join(f'{k}={v:.4g}' for k, v in terms.items()))
@@ -397,8 +426,7 @@ def train_cli(argv: Sequence[str] | None = None):
     cfg = config_from_args(a)
     if a.resume: cfg = apply_overrides(cfg, ['train.resume=true'])
     res = train(cfg)
-    if res: print(json.dumps({k: v for k, v in res.items()}, indent=1))
-    return res
+    if res: print(json.dumps(res, indent=1))     # returns None: console scripts pass the return value to sys.exit
 
 def load_trained(cfg: Config, checkpoint: str | None = None) -> Run:
     "A run with the model weights of `checkpoint` (default: the subject's last checkpoint)."
@@ -414,7 +442,6 @@ def eval_cli(argv: Sequence[str] | None = None):
     run = load_trained(cfg, a.checkpoint)
     m = evaluate(run, make_dataset(cfg, 'all', eval_views=True), save_dir=cfg.render.save_path)
     print(json.dumps(dict(m, background=cfg.render.background, renders=str(Path(cfg.render.save_path).resolve())), indent=1))
-    return m
 
 def export_cli(argv: Sequence[str] | None = None):
     "Console script `nlfgs_export`: avatar PLY (SuperSplat-readable) and a turntable GIF."
@@ -437,32 +464,31 @@ def export_cli(argv: Sequence[str] | None = None):
             paths[subj].append(str(turntable(gs, out / 'turntable.gif', n_frames=a.frames, width=cfg.data.image_size,
                                              height=cfg.data.image_size, background=cfg.render.background)))
     print(json.dumps(paths, indent=1))
-    return paths
 
 # %% ../nbs/08_train.ipynb #061f23fa
 def _sync(device):
     if device.type == 'cuda': torch.cuda.synchronize(device)
 
-def bench_train(argv: Sequence[str] | None = None) -> dict:
-    "Console script `nlfgs_bench_train`: median training-step time, its split, feed-forward time."
+def bench_train(argv: Sequence[str] | None = None):
+    "Console script `nlfgs_bench_train`: median training-step time, its split, feed-forward time (printed)."
     p = _parser('nlfgs_bench_train', 'Time nlfgs training steps and feed-forward reconstruction.')
     p.add_argument('--steps', type=int, default=30); p.add_argument('--warmup', type=int, default=5)
     a = p.parse_args(argv); cfg = config_from_args(a)
     run = setup_run(cfg); dev, model = run.device, run.model
     batch = to_device(collate_avatar([make_dataset(cfg, 'train')[0]]), dev)
-    verts, loss_fn = vertices_of(run, batch), AvatarLoss.from_config(cfg)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.train.lr)
-    for i in range(a.warmup): train_step(model, batch, verts, loss_fn, opt, cfg, dev)
+    (verts, geom), loss_fn = SubjectCache(run)(batch), make_loss(cfg, dev)
+    opt = make_optimizer(cfg, model, dev)
+    for i in range(a.warmup): train_step(model, batch, verts, loss_fn, opt, cfg, dev, geom=geom)
     if dev.type == 'cuda': torch.cuda.reset_peak_memory_stats(dev)
     times = []
     for i in range(a.steps):
         _sync(dev); t = time.perf_counter()
-        train_step(model, batch, verts, loss_fn, opt, cfg, dev)
+        train_step(model, batch, verts, loss_fn, opt, cfg, dev, geom=geom)
         _sync(dev); times.append(time.perf_counter() - t)
     parts = []
     for i in range(a.steps):
         timer = StepTimer(enabled=True, sync=dev.type == 'cuda')
-        train_step(model, batch, verts, loss_fn, opt, cfg, dev, timer=timer); parts.append(timer.times)
+        train_step(model, batch, verts, loss_fn, opt, cfg, dev, timer=timer, geom=geom); parts.append(timer.times)
     ff = []
     for i in range(a.steps):
         _sync(dev); t = time.perf_counter(); reconstruct(run, batch); _sync(dev)
@@ -478,4 +504,3 @@ def bench_train(argv: Sequence[str] | None = None) -> dict:
           + f" (sum {sum(res['split_ms'].values()):.2f} ms)")
     print(f"feed-forward reconstruction ({cfg.data.num_views} images -> Gaussians): median {res['feedforward_ms_median']:.2f} ms")
     if res['peak_mem_gb'] is not None: print(f"peak GPU memory {res['peak_mem_gb']:.2f} GiB")
-    return res
