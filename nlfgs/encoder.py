@@ -13,13 +13,13 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .camera import pixel_to_grid, camera_center
+from .core import quat_from_matrix
 
 # %% auto #0
 __all__ = ['NLF_DEFAULT_PATH', 'POSE165_SLICES', 'SMPLX_PARAM_KEYS', 'project_batched', 'sample_features', 'mesh_depth',
            'visibility_weights', 'CNNEncoder', 'IdentityEncoder', 'load_nlf', 'axis_angle_to_matrix',
-           'matrix_to_quaternion', 'matrix_to_axis_angle', 'rotation_mean', 'geodesic_angle', 'split_pose165',
-           'NLFAdapter', 'NLFBackbone', 'body_params_for_sample', 'nlf_adapter_from_config', 'gaussian_normals',
-           'AvatarEncoder']
+           'matrix_to_axis_angle', 'rotation_mean', 'geodesic_angle', 'split_pose165', 'NLFAdapter', 'NLFBackbone',
+           'body_params_for_sample', 'nlf_adapter_from_config', 'gaussian_normals', 'AvatarEncoder']
 
 # %% ../nbs/05_encoder.ipynb #bb8297b5
 def project_batched(points: torch.Tensor, viewmats: torch.Tensor, Ks: torch.Tensor, eps: float = 1e-8):
@@ -199,25 +199,9 @@ def axis_angle_to_matrix(aa: torch.Tensor) -> torch.Tensor:
     I = torch.eye(3, dtype=aa.dtype, device=aa.device).expand_as(Kx)
     return I + th.sin() * Kx + (1 - th.cos()) * (Kx @ Kx)
 
-def matrix_to_quaternion(R: torch.Tensor) -> torch.Tensor:
-    "(...,3,3) -> (...,4) unit quaternions wxyz with w >= 0."
-    m = R.reshape(*R.shape[:-2], 9)
-    m00, m01, m02, m10, m11, m12, m20, m21, m22 = m.unbind(-1)
-    q2 = torch.stack([1 + m00 + m11 + m22, 1 + m00 - m11 - m22, 1 - m00 + m11 - m22, 1 - m00 - m11 + m22], -1)
-    qa = q2.clamp_min(0).sqrt()                                          # 2|w|, 2|x|, 2|y|, 2|z|
-    cand = torch.stack([
-        torch.stack([qa[..., 0] ** 2, m21 - m12, m02 - m20, m10 - m01], -1),
-        torch.stack([m21 - m12, qa[..., 1] ** 2, m10 + m01, m02 + m20], -1),
-        torch.stack([m02 - m20, m10 + m01, qa[..., 2] ** 2, m12 + m21], -1),
-        torch.stack([m10 - m01, m20 + m02, m21 + m12, qa[..., 3] ** 2], -1)], -2) / (2 * qa[..., None].clamp_min(.1))
-    best = qa.argmax(-1)
-    q = cand.gather(-2, best[..., None, None].expand(*best.shape, 1, 4))[..., 0, :]
-    q = F.normalize(q, dim=-1)
-    return torch.where(q[..., :1] < 0, -q, q)
-
 def matrix_to_axis_angle(R: torch.Tensor) -> torch.Tensor:
     "(...,3,3) -> (...,3) axis-angle, angle in [0, pi]."
-    q = matrix_to_quaternion(R)
+    q = quat_from_matrix(R)
     s = q[..., 1:].norm(dim=-1, keepdim=True)
     ang = 2 * torch.atan2(s, q[..., :1])
     return q[..., 1:] * torch.where(s > 1e-8, ang / s.clamp_min(1e-12), 2. / q[..., :1].clamp_min(1e-12))

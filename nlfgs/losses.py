@@ -100,7 +100,7 @@ def offset_regulariser(offsets: torch.Tensor, unit: float = 1.0) -> torch.Tensor
 
 # %% ../nbs/07_losses.ipynb #ce898d6d
 class AvatarLoss(nn.Module):
-    "Weighted sum of L1, D-SSIM, alpha-mask and scale/offset regularisers; returns (total, float terms)."
+    "Weighted sum of L1, D-SSIM, alpha-mask and scale/offset regularisers; returns (total, detached tensor terms)."
     def __init__(self, weight_rgb: float = 1.0, weight_ssim: float = 0.2, weight_mask: float = 0.1,
                  weight_scale: float = 0.01, weight_offset: float = 0.01, max_log_scale: float = 1.0,
                  offset_unit: float = 0.01, mask_kind: str = 'l1', ssim_window: int = 11):
@@ -135,9 +135,9 @@ class AvatarLoss(nn.Module):
         if self.weight_offset and offsets is not None:
             parts['offset'] = (self.weight_offset, offset_regulariser(offsets.float(), self.offset_unit))
         total = sum(w * v for w, v in parts.values()) if parts else pred.sum() * 0
-        terms = {k: float(v.detach()) for k, (w, v) in parts.items()}
-        with torch.no_grad(): terms['psnr'] = float(psnr(pred, gt))
-        terms['total'] = float(total.detach())
+        terms = {k: v.detach() for k, (w, v) in parts.items()}     # tensors: no GPU sync here (float() them to log)
+        with torch.no_grad(): terms['psnr'] = psnr(pred, gt)
+        terms['total'] = total.detach()
         return total, terms
 
 def check_finite(loss, step: int, terms: Optional[dict] = None):

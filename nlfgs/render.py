@@ -13,12 +13,12 @@ import torch
 import torch.nn.functional as F
 from fastcore.script import call_parse
 
-from .core import Gaussians, sh_to_rgb, rgb_to_sh
+from .core import Gaussians, sh_to_rgb, rgb_to_sh, matrix_from_quat
 from .camera import Cameras, look_at, intrinsics_from_fov, orbit_cameras, camera_center
 
 # %% auto #0
-__all__ = ['ALPHA_MIN', 'ALPHA_MAX', 'T_MIN', 'EXTEND', 'TORCH_TILE_SIZE', 'SH_C0', 'quat_to_rotmat', 'covariance_3d',
-           'Projection', 'project_gaussians', 'sh_basis', 'sh_colors', 'TileBins', 'bin_gaussians', 'tiles_to_image',
+__all__ = ['ALPHA_MIN', 'ALPHA_MAX', 'T_MIN', 'EXTEND', 'TORCH_TILE_SIZE', 'SH_C0', 'covariance_3d', 'Projection',
+           'project_gaussians', 'sh_basis', 'sh_colors', 'TileBins', 'bin_gaussians', 'tiles_to_image',
            'image_to_tiles', 'rasterize_tiles', 'composite_reference', 'rasterize_torch', 'rasterize_gsplat',
            'RenderOutput', 'resolve_backend', 'render', 'render_batch', 'random_gaussians', 'scene_cameras',
            'compare_backends', 'frame_scene', 'view_image', 'GaussianViewer', 'view_gaussians', 'turntable',
@@ -32,17 +32,9 @@ EXTEND = 3.33             # bbox half-size in standard deviations (before the op
 TORCH_TILE_SIZE = 4       # tile size of the CPU rasteriser (fastest measured; gsplat uses 16)
 
 # %% ../nbs/04_render.ipynb #7c5085c1
-def quat_to_rotmat(quats: torch.Tensor) -> torch.Tensor:
-    "Rotation matrices (..., 3, 3) from quaternions (..., 4) `w x y z` (normalised here)."
-    w, x, y, z = F.normalize(quats, dim=-1).unbind(-1)
-    R = torch.stack([1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y),
-                     2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x),
-                     2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)], -1)
-    return R.reshape(quats.shape[:-1] + (3, 3))
-
 def covariance_3d(quats: torch.Tensor, scales: torch.Tensor) -> torch.Tensor:
     "World covariances `R S S Rᵀ` (..., 3, 3)."
-    M = quat_to_rotmat(quats) * scales[..., None, :]
+    M = matrix_from_quat(quats) * scales[..., None, :]
     return M @ M.transpose(-1, -2)
 
 # %% ../nbs/04_render.ipynb #7b31da9c
@@ -71,7 +63,7 @@ def project_gaussians(means, quats, scales, opacities, viewmats, Ks, width: int,
     r0, r1, r2 = (Rv[:, None, i, :] for i in range(3))                        # rows of W, (V, 1, 3)
     B0 = (fx * rz)[..., None] * (r0 - tx[..., None] * r2)                     # rows of J W
     B1 = (fy * rz)[..., None] * (r1 - ty[..., None] * r2)
-    M = quat_to_rotmat(quats) * scales[..., None, :]                          # Σ = M Mᵀ
+    M = matrix_from_quat(quats) * scales[..., None, :]                          # Σ = M Mᵀ
     C0 = B0[..., 0:1] * M[:, 0] + B0[..., 1:2] * M[:, 1] + B0[..., 2:3] * M[:, 2]
     C1 = B1[..., 0:1] * M[:, 0] + B1[..., 1:2] * M[:, 1] + B1[..., 2:3] * M[:, 2]
     a = (C0 * C0).sum(-1) + eps2d

@@ -13,55 +13,15 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .core import Gaussians, ConfigError, rgb_to_sh
+from .core import Gaussians, ConfigError, rgb_to_sh, quat_multiply, matrix_from_quat, quat_from_matrix
 from .ply import write_ply, read_ply, save_gaussians_ply, gaussians_to_ply_props, ply_props_to_gaussians
 
 # %% auto #0
-__all__ = ['DEFAULT_OPACITY', 'quat_multiply', 'matrix_from_quat', 'quat_from_matrix', 'face_vertices', 'face_frames',
-           'face_sizes', 'subdivision_triangles', 'barycentric_pattern', 'stratified_barycentrics', 'AvatarTemplate',
-           'save_template', 'load_template', 'face_colors', 'write_template_visualisation', 'build_template',
-           'export_posed_ply']
+__all__ = ['DEFAULT_OPACITY', 'face_vertices', 'face_frames', 'face_sizes', 'subdivision_triangles', 'barycentric_pattern',
+           'stratified_barycentrics', 'AvatarTemplate', 'save_template', 'load_template', 'face_colors',
+           'write_template_visualisation', 'build_template', 'export_posed_ply']
 
 # %% ../nbs/03_template.ipynb #64cd258c
-def quat_multiply(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    "Hamilton product a * b of quaternions (..., 4) `w x y z`: the rotation b followed by a."
-    aw, ax, ay, az = a.unbind(-1)
-    bw, bx, by, bz = b.unbind(-1)
-    return torch.stack([aw * bw - ax * bx - ay * by - az * bz,
-                        aw * bx + ax * bw + ay * bz - az * by,
-                        aw * by - ax * bz + ay * bw + az * bx,
-                        aw * bz + ax * by - ay * bx + az * bw], -1)
-
-def matrix_from_quat(q: torch.Tensor) -> torch.Tensor:
-    "Rotation matrices (..., 3, 3) of quaternions (..., 4) `w x y z` (normalised first)."
-    w, x, y, z = F.normalize(q, dim=-1).unbind(-1)
-    R = torch.stack([1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y),
-                     2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x),
-                     2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)], -1)
-    return R.reshape(q.shape[:-1] + (3, 3))
-
-def _sqrt_pos(x: torch.Tensor) -> torch.Tensor:
-    "sqrt(max(x, 0)) with a finite gradient everywhere."
-    return torch.where(x > 0, torch.sqrt(x.clamp_min(1e-30)), torch.zeros_like(x))
-
-def quat_from_matrix(R: torch.Tensor) -> torch.Tensor:
-    "Unit quaternions (..., 4) `w x y z`, `w >= 0`, of rotation matrices (..., 3, 3)."
-    m = R.reshape(R.shape[:-2] + (9,))
-    m00, m01, m02, m10, m11, m12, m20, m21, m22 = m.unbind(-1)
-    q_abs = _sqrt_pos(torch.stack([1 + m00 + m11 + m22, 1 + m00 - m11 - m22,
-                                   1 - m00 + m11 - m22, 1 - m00 - m11 + m22], -1))
-    cand = torch.stack([
-        torch.stack([q_abs[..., 0] ** 2, m21 - m12, m02 - m20, m10 - m01], -1),
-        torch.stack([m21 - m12, q_abs[..., 1] ** 2, m10 + m01, m02 + m20], -1),
-        torch.stack([m02 - m20, m10 + m01, q_abs[..., 2] ** 2, m12 + m21], -1),
-        torch.stack([m10 - m01, m20 + m02, m21 + m12, q_abs[..., 3] ** 2], -1)], -2)
-    cand = cand / (2 * q_abs[..., None].clamp_min(0.1))
-    best = q_abs.argmax(-1)
-    q = torch.gather(cand, -2, best[..., None, None].expand(best.shape + (1, 4)))[..., 0, :]
-    q = F.normalize(q, dim=-1)
-    return torch.where(q[..., :1] < 0, -q, q)
-
-# %% ../nbs/03_template.ipynb #35a869bc
 def face_vertices(verts: torch.Tensor, faces: torch.Tensor) -> torch.Tensor:
     "Triangle corners (..., F, 3, 3) of vertices (..., V, 3) and faces (F, 3)."
     return verts[..., faces, :]
@@ -85,7 +45,7 @@ def face_sizes(verts: torch.Tensor, faces: torch.Tensor) -> torch.Tensor:
     "Per-face size sqrt(2 * area) (..., F): the length scale Gaussian scales are relative to."
     return _sizes_from_tri(face_vertices(verts, faces))
 
-# %% ../nbs/03_template.ipynb #c8991502
+# %% ../nbs/03_template.ipynb #35a869bc
 def _lattice(total: int) -> list:
     return [(i, j, total - i - j) for i in range(total + 1) for j in range(total + 1 - i)]
 
@@ -117,7 +77,7 @@ def stratified_barycentrics(k: int, num_faces: int, seed: int = 0) -> torch.Tens
     w = w / w.sum(-1, keepdim=True)
     return w.float()
 
-# %% ../nbs/03_template.ipynb #8690bb39
+# %% ../nbs/03_template.ipynb #ff942721
 DEFAULT_OPACITY = 0.9
 
 def _per_gaussian(x: torch.Tensor, B: int, N: int, name: str, tail: tuple) -> torch.Tensor:
@@ -258,7 +218,7 @@ class AvatarTemplate(nn.Module):
 
     def __repr__(self): return f'AvatarTemplate(n={self.n}, k={self.k}, faces={self.num_faces}, verts={self.cano_verts.shape[0]})'
 
-# %% ../nbs/03_template.ipynb #28806f93
+# %% ../nbs/03_template.ipynb #f1f38c6d
 def save_template(template: AvatarTemplate, path) -> Path:
     "Write `template` as a PLY: canonical 3DGS Gaussians + binding properties + the canonical mesh."
     t = template.to('cpu')
@@ -286,7 +246,7 @@ def load_template(path, device='cpu') -> AvatarTemplate:
     ls = torch.from_numpy(np.stack([vx[f'lscale_{i}'] for i in range(3)], 1)) if 'lscale_0' in vx else None
     return AvatarTemplate(cano, faces, torch.from_numpy(vx['face_id'].astype(np.int64)), bary, ls).to(device)
 
-# %% ../nbs/03_template.ipynb #90138d7f
+# %% ../nbs/03_template.ipynb #28806f93
 def face_colors(face_idx: torch.Tensor, seed: int = 0) -> torch.Tensor:
     "A random, fixed RGB colour (N, 3) in [0.15, 0.95] per face id (for pictures)."
     gen = torch.Generator().manual_seed(seed)
@@ -335,7 +295,7 @@ def build_template(cfg, body_model=None) -> AvatarTemplate:
         return t.to(device)
     raise ConfigError(f"avatar.template.mode: unknown mode {tc.mode!r} (use 'default', 'generate' or 'test')")
 
-# %% ../nbs/03_template.ipynb #67870f07
+# %% ../nbs/03_template.ipynb #90138d7f
 def export_posed_ply(path, gaussians: Gaussians, template: Optional[AvatarTemplate] = None) -> Path:
     "Write unbatched world-space Gaussians as a 3DGS PLY (+ binding properties when `template` is given)."
     if gaussians.means.dim() != 2:

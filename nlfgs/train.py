@@ -195,9 +195,9 @@ def train_step(model, batch, vertices, loss_fn, opt, cfg: Config, device, timer:
     with timer('backward'):
         opt.zero_grad(set_to_none=True)
         total.backward()
-        gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.train.grad_clip) if cfg.train.grad_clip > 0 else torch.zeros(())
+        gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.train.grad_clip) if cfg.train.grad_clip > 0 else torch.zeros((), device=device)
         opt.step()
-    return dict(terms, loss=float(total.detach()), grad_norm=float(gnorm))
+    return dict(terms, loss=total.detach(), grad_norm=gnorm.detach())     # tensors: float() them only to log
 
 # %% ../nbs/08_train.ipynb #a9574a67
 @torch.no_grad()
@@ -358,8 +358,10 @@ def train(cfg: Config) -> dict:
         batch = to_device(batch, device)
         verts, geom = subject_cache(batch)
         terms = train_step(model, batch, verts, loss_fn, opt, cfg, device, step=step, geom=geom)
-        sched.step(); step += 1; pbar.update(1); pbar.set_postfix(loss=f"{terms['loss']:.4f}", refresh=False)
+        sched.step(); step += 1; pbar.update(1)
         if main and (step % cfg.train.log_every == 0 or step == total):
+            terms = {k: float(v) for k, v in terms.items()}
+            pbar.set_postfix(loss=f"{terms['loss']:.4f}", refresh=False)
             csvlog.log(dict(step=step, time=round(time.time() - t0, 2), lr=sched.get_last_lr()[0], **terms))
             log.info(f'step {step}/{total} ' + ' '.join(f'{k}={v:.4g}' for k, v in terms.items()))
         if main and (step % cfg.train.ckpt_every == 0 or step == total): save_checkpoint(ck, model, opt, sched, step, cfg)
@@ -504,3 +506,6 @@ def bench_train(argv: Sequence[str] | None = None):
           + f" (sum {sum(res['split_ms'].values()):.2f} ms)")
     print(f"feed-forward reconstruction ({cfg.data.num_views} images -> Gaussians): median {res['feedforward_ms_median']:.2f} ms")
     if res['peak_mem_gb'] is not None: print(f"peak GPU memory {res['peak_mem_gb']:.2f} GiB")
+
+# %% ../nbs/08_train.ipynb #70d3e13f
+if __name__ == '__main__' and '__file__' in globals(): train_cli()
