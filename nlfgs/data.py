@@ -326,7 +326,9 @@ def write_subject(root, subject: str, images: dict, cameras: Cameras, params: Op
         if dst.exists():
             if not overwrite: shutil.rmtree(tmp); return dst
             shutil.rmtree(dst)
-        os.replace(tmp, dst)
+        try: os.replace(tmp, dst)
+        except OSError:                              # another process finished the same subject first: keep its copy
+            if not (dst / 'cameras.json').is_file(): raise
     finally:
         if tmp.exists(): shutil.rmtree(tmp, ignore_errors=True)
     return dst
