@@ -626,4 +626,4 @@ def bench_mesh_render(size: int = 1024,        # image width and height
                       subdivisions: int = 7,   # icosphere subdivisions (7: 327,680 faces)
                       views: str = '1,4'):     # comma-separated numbers of views to time
     "Benchmark the CPU ray-cast mesh renderer (~300K-face textured mesh, 1024^2)."
-    return mesh_render_benchmark(size, subdivisions, [int(v) for v in views.split(',')])
+    mesh_render_benchmark(size, subdivisions, [int(v) for v in views.split(',')])   # prints; None: exit status 0
