@@ -463,8 +463,9 @@ def export_cli(argv: Sequence[str] | None = None):
         out = Path(a.out or Path(cfg.train.output_dir) / subj)
         paths[subj] = [str(export_posed_ply(out / 'avatar.ply', gs, run.template))]
         if not a.no_turntable:
-            paths[subj].append(str(turntable(gs, out / 'turntable.gif', n_frames=a.frames, width=cfg.data.image_size,
-                                             height=cfg.data.image_size, background=cfg.render.background)))
+            paths[subj].append(str(turntable(gs, out / 'turntable.gif', n_frames=a.frames, size=cfg.data.image_size,
+                                             background=tuple(cfg.render.background), sh_degree=cfg.decoder.sh_degree,
+                                             backend=cfg.render.backend)))
     print(json.dumps(paths, indent=1))
 
 # %% ../nbs/08_train.ipynb #061f23fa
