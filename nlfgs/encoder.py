@@ -14,12 +14,13 @@ import torch.nn.functional as F
 
 from .camera import pixel_to_grid, camera_center
 from .core import quat_from_matrix
+from .body import POSE165_SLICES      # NLF's 165-d pose layout, defined once with the body
 
 # %% auto #0
-__all__ = ['NLF_DEFAULT_PATH', 'POSE165_SLICES', 'SMPLX_PARAM_KEYS', 'project_batched', 'sample_features', 'mesh_depth',
-           'visibility_weights', 'CNNEncoder', 'IdentityEncoder', 'load_nlf', 'axis_angle_to_matrix',
-           'matrix_to_axis_angle', 'rotation_mean', 'geodesic_angle', 'split_pose165', 'NLFAdapter', 'NLFBackbone',
-           'body_params_for_sample', 'nlf_adapter_from_config', 'gaussian_normals', 'AvatarEncoder']
+__all__ = ['NLF_DEFAULT_PATH', 'SMPLX_PARAM_KEYS', 'project_batched', 'sample_features', 'mesh_depth', 'visibility_weights',
+           'CNNEncoder', 'IdentityEncoder', 'load_nlf', 'axis_angle_to_matrix', 'matrix_to_axis_angle', 'rotation_mean',
+           'geodesic_angle', 'split_pose165', 'NLFAdapter', 'NLFBackbone', 'body_params_for_sample',
+           'nlf_adapter_from_config', 'gaussian_normals', 'AvatarEncoder']
 
 # %% ../nbs/05_encoder.ipynb #bb8297b5
 def project_batched(points: torch.Tensor, viewmats: torch.Tensor, Ks: torch.Tensor, eps: float = 1e-8):
@@ -228,9 +229,6 @@ def geodesic_angle(R1: torch.Tensor, R2: torch.Tensor) -> torch.Tensor:
     return torch.acos(((tr - 1) / 2).clamp(-1, 1))
 
 # %% ../nbs/05_encoder.ipynb #7b72c5d3
-POSE165_SLICES = dict(global_orient=(0, 3), body_pose=(3, 66), jaw_pose=(66, 69), leye_pose=(69, 72),
-                      reye_pose=(72, 75), left_hand_pose=(75, 120), right_hand_pose=(120, 165))
-
 def split_pose165(pose: torch.Tensor) -> dict:
     "NLF/SMPL-X (...,165) axis-angle pose -> SMPL-X parameter dict (global_orient, body_pose, ..., right_hand_pose)."
     return {k: pose[..., a:b] for k, (a, b) in POSE165_SLICES.items()}
