@@ -24,15 +24,15 @@ from .template import build_template
 from .encoder import AvatarEncoder, body_params_for_sample, nlf_adapter_from_config
 from .decoder import GaussianDecoder, decoder_to_template_inputs
 from .losses import AvatarLoss, image_metrics, check_finite
-from .render import render
+from .render import render_batch
 
 # %% auto #0
-__all__ = ['set_seed', 'resolve_device', 'StepTimer', 'AvatarModel', 'body_vertices', 'render_batch', 'warmup_cosine',
+__all__ = ['set_seed', 'resolve_device', 'StepTimer', 'AvatarModel', 'unwrap', 'body_vertices', 'render_views', 'warmup_cosine',
            'atomic_torch_save', 'checkpoint_path', 'save_checkpoint', 'load_checkpoint', 'get_logger', 'MetricsCSV',
            'setup_distributed', 'to_device', 'autocast_for', 'train_step', 'reconstruct', 'evaluate', 'to_uint8',
            'save_renders', 'make_optimizer', 'make_loss', 'subjects_of', 'make_dataset', 'Run', 'setup_run',
-           'compile_model', 'vertices_of', 'SubjectCache', 'train', 'save_debug_sample', 'finish', 'config_from_args',
-           'train_cli', 'load_trained', 'eval_cli', 'export_cli', 'bench_train']
+           'compile_model', 'vertices_of', 'subject_geometry', 'SubjectCache', 'train', 'save_debug_sample', 'finish',
+           'config_from_args', 'train_cli', 'load_trained', 'eval_cli', 'export_cli', 'bench_train']
 
 # %% ../nbs/08_train.ipynb #6ce1989f
 def set_seed(seed: int):
@@ -76,6 +76,10 @@ class AvatarModel(nn.Module):
             gs = self.template.pose(vertices.float(), **{k: v.float() for k, v in decoder_to_template_inputs(dec).items()})
         return gs, dec, enc
 
+def unwrap(model: nn.Module) -> nn.Module:
+    "The model inside a DistributedDataParallel wrapper (or the model itself)."
+    return model.module if hasattr(model, 'module') else model
+
 def body_vertices(body_model, batch: dict, device, adapter=None, source: str = 'gt') -> torch.Tensor:
     "Posed SMPL-X vertices (B, V, 3), world frame: the dataset's fit (`gt`) or NLF's fused estimate (`nlf`)."
     params = body_params_for_sample(batch, source, adapter)
@@ -83,17 +87,12 @@ def body_vertices(body_model, batch: dict, device, adapter=None, source: str = '
         return body_model({k: v.to(device) for k, v in params.items()}).vertices
 
 # %% ../nbs/08_train.ipynb #88291ead
-def render_batch(gaussians: Gaussians, Ks: torch.Tensor, viewmats: torch.Tensor, width: int, height: int,
-                 cfg: Config, return_depth: bool = False):
+def render_views(gaussians: Gaussians, Ks: torch.Tensor, viewmats: torch.Tensor, width: int, height: int, cfg: Config):
     "Render batched Gaussians (B,N,..) into per-item cameras (B,V,..): rgb (B,V,3,H,W), alpha (B,V,1,H,W)."
-    rgbs, alphas = [], []
-    bg = torch.tensor(cfg.render.background, dtype=torch.float32, device=Ks.device)
-    for b in range(Ks.shape[0]):
-        cams = Cameras(viewmats[b].float(), Ks[b].float(), width, height)
-        out = render(gaussians[b], cams, width, height, background=bg, sh_degree=cfg.decoder.sh_degree,
-                     backend=cfg.render.backend, eps2d=cfg.render.eps2d)
-        rgbs.append(out.rgb.permute(0, 3, 1, 2)); alphas.append(out.alpha.permute(0, 3, 1, 2))
-    return torch.stack(rgbs), torch.stack(alphas)
+    cams = Cameras(viewmats.float(), Ks.float(), width, height)
+    out = render_batch(gaussians, cams, width, height, background=cfg.render.background, backend=cfg.render.backend,
+                       sh_degree=cfg.decoder.sh_degree, eps2d=cfg.render.eps2d)
+    return out.rgb.permute(0, 1, 4, 2, 3), out.alpha.permute(0, 1, 4, 2, 3)
 
 # %% ../nbs/08_train.ipynb #8a6b2a1a
 def warmup_cosine(step: int, total: int, warmup: int, floor: float = 0.05) -> float:
@@ -117,7 +116,7 @@ def checkpoint_path(cfg: Config) -> Path:
 
 def save_checkpoint(path, model, opt, sched, step: int, cfg: Config, metrics: dict | None = None):
     "Everything needed to continue: weights, optimiser, schedule, step, RNG state, config."
-    m = model.module if hasattr(model, 'module') else model
+    m = unwrap(model)
     atomic_torch_save(dict(model=m.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), step=step,
                            cfg=to_dict(cfg), metrics=metrics or {}, rng_torch=torch.get_rng_state(),
                            rng_np=np.random.get_state(), rng_py=random.getstate()), path)
@@ -127,7 +126,7 @@ def load_checkpoint(path, model, opt=None, sched=None, map_location='cpu') -> in
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"checkpoint {path} not found: train first (nlfgs_train) or check train.checkpoint_dir")
     ck = torch.load(path, map_location=map_location, weights_only=False)
-    m = model.module if hasattr(model, 'module') else model
+    m = unwrap(model)
     m.load_state_dict(ck['model'])
     if opt is not None: opt.load_state_dict(ck['opt'])
     if sched is not None: sched.load_state_dict(ck['sched'])
@@ -187,7 +186,7 @@ def train_step(model, batch, vertices, loss_fn, opt, cfg: Config, device, timer:
     with autocast_for(device, cfg.train.amp):
         gs, dec, _ = model(batch, vertices, timer=timer, geom=geom)
     with timer('render'):
-        rgb, alpha = render_batch(gs, batch['Ks'], batch['viewmats'], W, H, cfg)
+        rgb, alpha = render_views(gs, batch['Ks'], batch['viewmats'], W, H, cfg)
     with timer('loss'):
         total, terms = loss_fn(rgb.flatten(0, 1), alpha.flatten(0, 1), batch['images'].flatten(0, 1),
                                batch['masks'].flatten(0, 1), offsets=dec['offsets'].float(), log_scales=dec['log_scales'].float())
@@ -203,10 +202,8 @@ def train_step(model, batch, vertices, loss_fn, opt, cfg: Config, device, timer:
 @torch.no_grad()
 def reconstruct(run: 'Run', batch: dict, model=None) -> Gaussians:
     "Feed-forward reconstruction: a batch's input views -> batched Gaussians on its posed body."
-    m = model or run.model
-    m = m.module if hasattr(m, 'module') else m
-    verts, (H, W) = vertices_of(run, batch), batch['images'].shape[-2:]
-    geom = m.encoder.geometry(verts, batch['Ks'], batch['viewmats'], m.template, W, H)
+    m = unwrap(model or run.model)
+    verts, geom = subject_geometry(run, batch)
     with autocast_for(run.device, run.cfg.train.amp): gs, _, _ = m(batch, verts, geom=geom)
     return gs
 
@@ -214,15 +211,14 @@ def reconstruct(run: 'Run', batch: dict, model=None) -> Gaussians:
 def evaluate(run: 'Run', dataset, model=None, save_dir: str | os.PathLike | None = None, max_views: int | None = None) -> dict:
     "Mean held-out metrics over `dataset` (which must have eval views); optionally save renders."
     cfg, device = run.cfg, run.device
-    m = model or run.model
-    m = m.module if hasattr(m, 'module') else m
+    m = unwrap(model or run.model)
     m.eval(); rows = []
     for i in range(len(dataset)):
         batch = to_device(collate_avatar([dataset[i]]), device)
         gs = reconstruct(run, batch, m)
         Ks, vms = batch['eval_Ks'][:, :max_views], batch['eval_viewmats'][:, :max_views]
         H, W = batch['eval_images'].shape[-2:]
-        rgb, alpha = render_batch(gs, Ks, vms, W, H, cfg)
+        rgb, alpha = render_views(gs, Ks, vms, W, H, cfg)
         gt, mask = batch['eval_images'][:, :max_views], batch['eval_masks'][:, :max_views]
         met = image_metrics(rgb[0].clamp(0, 1), gt[0], mask[0], background=cfg.render.background)
         rows.append({k: float(v) for k, v in met.items() if isinstance(v, (int, float)) or torch.is_tensor(v)})
@@ -295,17 +291,18 @@ def vertices_of(run: Run, batch: dict) -> torch.Tensor:
     "Posed body vertices for a batch, from the configured pose source."
     return body_vertices(run.body, batch, run.device, run.adapter, run.cfg.encoder.pose_source)
 
+def subject_geometry(run: Run, batch: dict) -> tuple[torch.Tensor, dict]:
+    "Posed body vertices and the encoder's view geometry for a batch's input views."
+    verts, (H, W) = vertices_of(run, batch), batch['images'].shape[-2:]
+    return verts, run.model.encoder.geometry(verts, batch['Ks'], batch['viewmats'], run.template, W, H)
+
 class SubjectCache:
     """Per subject: posed body vertices and the encoder's view geometry (Gaussian centres, visibility). Neither
     changes during training (the body's parameters and the cameras are fixed), so both are computed once."""
     def __init__(self, run: 'Run'): self.run, self.cache = run, {}
     def __call__(self, batch) -> tuple[torch.Tensor, dict]:
         key = tuple(batch['subject'])
-        if key not in self.cache:
-            m, verts = self.run.model, vertices_of(self.run, batch)
-            H, W = batch['images'].shape[-2:]
-            geom = m.encoder.geometry(verts, batch['Ks'], batch['viewmats'], m.template, W, H)
-            self.cache[key] = (verts, geom)
+        if key not in self.cache: self.cache[key] = subject_geometry(self.run, batch)
         return self.cache[key]
 
 # %% ../nbs/08_train.ipynb #32bdc222
@@ -379,7 +376,7 @@ def save_debug_sample(path, run: Run, batch, model=None):
     "Image grid: input views (top) and their re-renders (bottom)."
     cfg, gs = run.cfg, reconstruct(run, batch, model)
     H, W = batch['images'].shape[-2:]
-    rgb, _ = render_batch(gs, batch['Ks'], batch['viewmats'], W, H, cfg)
+    rgb, _ = render_views(gs, batch['Ks'], batch['viewmats'], W, H, cfg)
     from PIL import Image
     top = np.concatenate([to_uint8(x) for x in batch['images'][0]], 1)
     bottom = np.concatenate([to_uint8(x) for x in rgb[0]], 1)
