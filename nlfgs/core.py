@@ -16,9 +16,9 @@ import yaml
 # %% auto #0
 __all__ = ['SysConfig', 'DataConfig', 'BodyConfig', 'NLFConfig', 'TemplateConfig', 'AvatarConfig', 'EncoderConfig',
            'DecoderConfig', 'TrainConfig', 'RenderConfig', 'Config', 'ConfigError', 'check_value', 'from_dict',
-           'to_dict', 'apply_overrides', 'config_dir', 'available_configs', 'resolve_config_path', 'load_config',
-           'save_config', 'get_device', 'Gaussians', 'sh_to_rgb', 'rgb_to_sh', 'quat_multiply', 'matrix_from_quat',
-           'quat_from_matrix']
+           'to_dict', 'check_config', 'apply_overrides', 'config_dir', 'available_configs', 'resolve_config_path',
+           'load_config', 'save_config', 'get_device', 'has_cuda', 'Gaussians', 'sh_to_rgb', 'rgb_to_sh',
+           'quat_multiply', 'matrix_from_quat', 'quat_from_matrix']
 
 # %% ../nbs/00_core.ipynb #f71a794b
 @dataclass
@@ -82,6 +82,7 @@ class TrainConfig:
     accelerator: str = 'auto'
     epochs: int = 1
     max_steps: int = 300           # 0: use epochs
+    stop_after: int = 0            # stop (checkpoint written, no final evaluation) after this many steps; 0: run to the end
     batch_size: int = 1
     lr: float = 2e-3
     weight_decay: float = 0.0
@@ -94,7 +95,7 @@ class TrainConfig:
     weight_offset: float = 0.01
     grad_clip: float = 1.0
     amp: bool = True               # mixed precision on CUDA (ignored on CPU)
-    compile: bool = False          # torch.compile encoder, decoder, posing and loss on CUDA (fewer kernel launches)
+    compile: bool = False          # torch.compile encoder, decoder, posing and loss on CUDA (pays only for long runs)
     eval_every: int = 100
     ckpt_every: int = 50
     log_every: int = 10
@@ -102,6 +103,7 @@ class TrainConfig:
     log_dir: str = 'logs'
     checkpoint_dir: str = 'checkpoints'
     resume: bool = False
+    overwrite: bool = False        # a fresh run may replace the finished run in its folders
 
 @dataclass
 class RenderConfig:
@@ -140,7 +142,9 @@ def _type_ok(value, tp) -> bool:
 def check_value(key: str, value, tp):
     "Return `value` (floats normalised) if it fits type `tp`, else raise `ConfigError` naming `key`."
     if not _type_ok(value, tp):
-        raise ConfigError(f"config key '{key}': expected {getattr(tp, '__name__', tp)}, got {value!r} ({type(value).__name__})")
+        hint = (f"; quote it in YAML ({key.split('.')[-1]}: '{value}') if it is an id such as '0525'"
+                if tp in (str, Optional[str]) and isinstance(value, (int, float)) and not isinstance(value, bool) else '')
+        raise ConfigError(f"config key '{key}': expected {getattr(tp, '__name__', tp)}, got {value!r} ({type(value).__name__}){hint}")
     if tp is float and value is not None: return float(value)
     if isinstance(value, tuple): return list(value)
     return value
@@ -167,7 +171,39 @@ def to_dict(cfg) -> dict:
     return dataclasses.asdict(cfg)
 
 # %% ../nbs/00_core.ipynb #29d8946e
-def _parse_scalar(s: str):
+_CHOICES = {'sys.device': None, 'render.backend': ('auto', 'gsplat', 'torch'), 'encoder.type': ('cnn', 'nlf'),
+            'encoder.pose_source': ('gt', 'nlf'), 'avatar.template.mode': ('default', 'generate', 'test'),
+            'train.accelerator': None, 'data.num_views': (1, 4)}
+_NONEMPTY = ('data.root', 'data.subject', 'body.model_path', 'avatar.template.path', 'train.output_dir', 'train.log_dir',
+             'train.checkpoint_dir', 'render.save_path')
+
+def _get(cfg, key):
+    for p in key.split('.'): cfg = getattr(cfg, p)
+    return cfg
+
+def check_config(cfg: Config) -> Config:
+    "Values the types cannot check: empty paths, unknown choices, sizes. Returns `cfg`; raises `ConfigError` naming the key."
+    for k in _NONEMPTY:
+        if not str(_get(cfg, k)).strip():
+            raise ConfigError(f"config key '{k}' is empty: give a folder or file (e.g. the default {_get(Config(), k)!r})")
+    for k, choices in _CHOICES.items():
+        v = _get(cfg, k)
+        if choices is None:                       # devices: auto, cpu, cuda, cuda:N (gpu)
+            if not (v in ('auto', 'cpu', 'cuda', 'gpu') or (isinstance(v, str) and v.startswith('cuda:') and v[5:].isdigit())):
+                raise ConfigError(f"config key '{k}': unknown device {v!r} (use auto, cpu, cuda or cuda:N)")
+        elif v not in choices: raise ConfigError(f"config key '{k}': {v!r} is not one of {list(choices)}")
+    for k in ('data.image_size', 'avatar.template.k_num_gaussians', 'decoder.hidden_dim', 'decoder.num_layers',
+              'train.batch_size', 'encoder.feat_dim'):
+        if _get(cfg, k) < 1: raise ConfigError(f"config key '{k}' must be >= 1, got {_get(cfg, k)}")
+    if cfg.train.max_steps < 0 or cfg.train.lr <= 0:
+        raise ConfigError(f"train.max_steps must be >= 0 and train.lr > 0 (got {cfg.train.max_steps}, {cfg.train.lr})")
+    return cfg
+
+def _parse_scalar(s: str, tp=Any):
+    "An override's value: kept as written for a `str` field (ids like '0525' are not numbers), else parsed as YAML."
+    if tp is str or (typing.get_origin(tp) is typing.Union and str in typing.get_args(tp) and s.strip() not in ('null', '~', 'None')):
+        s = s.strip()
+        return s[1:-1] if len(s) >= 2 and s[0] == s[-1] and s[0] in '"\'' else s
     v = yaml.safe_load(s) if s.strip() else ''
     if isinstance(v, str):   # YAML 1.1 reads '1e-3' as a string; accept plain float syntax too
         try: return float(v) if any(ch in v for ch in '.eE') else v
@@ -180,13 +216,14 @@ def apply_overrides(cfg: Config, overrides: Sequence[str] = ()) -> Config:
     for o in overrides or ():
         if '=' not in o: raise ConfigError(f"override {o!r} must look like 'section.key=value' (e.g. train.lr=1e-3)")
         key, val = o.split('=', 1)
-        node, parts = d, key.strip().split('.')
+        node, cls, parts = d, Config, key.strip().split('.')
         for i, p in enumerate(parts):
             if not isinstance(node, dict) or p not in node:
                 raise ConfigError(f"unknown config key '{'.'.join(parts[:i+1])}' in override {o!r}")
-            if i == len(parts) - 1: node[p] = _parse_scalar(val)
-            else: node = node[p]
-    return from_dict(Config, d)
+            tp = _hints(cls)[p]
+            if i == len(parts) - 1: node[p] = _parse_scalar(val, tp)
+            else: node, cls = node[p], tp
+    return check_config(from_dict(Config, d))
 
 # %% ../nbs/00_core.ipynb #982b3ffc
 def config_dir() -> Path:
@@ -211,7 +248,7 @@ def load_config(name_or_path: str | os.PathLike = 'nlfgs_base', overrides: Seque
     p = resolve_config_path(name_or_path)
     try: d = yaml.safe_load(p.read_text()) or {}
     except yaml.YAMLError as e: raise ConfigError(f"config file {p} is not valid YAML: {e}") from e
-    try: cfg = from_dict(Config, d)
+    try: cfg = check_config(from_dict(Config, d))
     except ConfigError as e: raise ConfigError(f"{p}: {e}") from None
     return apply_overrides(cfg, overrides)
 
@@ -237,6 +274,12 @@ def get_device(spec: str | torch.device | None = 'auto') -> torch.device:
         return dev
     if spec == 'cpu': return torch.device('cpu')
     raise ConfigError(f"unknown device '{spec}': use auto, cpu, cuda or cuda:N")
+
+def has_cuda(what: str = 'this cell') -> bool:
+    "True with CUDA; else print that `what` needs a GPU and return False (GPU cells of the notebooks skip themselves)."
+    if torch.cuda.is_available(): return True
+    print(f'no CUDA on this machine: skipping {what} (it runs on a GPU)')
+    return False
 
 # %% ../nbs/00_core.ipynb #c6e39d3f
 @dataclass

@@ -23,8 +23,8 @@ __all__ = ['VIEW_ORDER', 'VIEW_DIRECTIONS', 'REGIONS', 'BODY_PARAM_KEYS', 'camer
            'cat_cameras', 'DatasetError', 'view_path', 'cameras_to_json', 'save_cameras_json', 'load_cameras_json',
            'cameras_from_json', 'save_rgba', 'png_size', 'load_rgba', 'write_subject', 'save_rig_json',
            'transform_body_params', 'clothing_regions', 'clothing_color', 'demo_rig', 'demo_body', 'make_demo_subject',
-           'ensure_demo_subject', 'split_smplx_json', 'AvatarDataset', 'collate_avatar', 'dataset_from_config',
-           'mesh_render_benchmark', 'bench_mesh_render']
+           'ensure_demo_subject', 'split_smplx_json', 'load_smplx_json', 'check_image', 'AvatarDataset',
+           'collate_avatar', 'dataset_from_config', 'mesh_render_benchmark', 'bench_mesh_render']
 
 # %% ../nbs/02_data.ipynb #a762f7bb
 def camera_rays(K, viewmat, width: int, height: int, dtype=np.float32):
@@ -96,7 +96,7 @@ class RayHits:
 class MeshRenderer:
     "CPU ray-cast renderer of one triangle mesh into OpenCV cameras (BVH built once, reused for every view)."
     def __init__(self, vertices, faces, uv=None, face_uv=None, texture=None, vertex_colors=None, face_colors=None,
-                 shader: Optional[Callable] = None, default_color=(.7, .7, .7)):
+                 shader: Optional[Callable] = None, default_color=(.7, .7, .7), backend: str = 'auto'):
         self.vertices = np.ascontiguousarray(np.asarray(vertices, np.float64))
         self.faces = np.ascontiguousarray(np.asarray(faces, np.int64))
         if self.faces.ndim != 2 or self.faces.shape[1] != 3: raise ValueError(f"faces must be (F, 3), got {self.faces.shape}")
@@ -108,20 +108,25 @@ class MeshRenderer:
         self.face_colors = None if face_colors is None else _as_float_image(np.asarray(face_colors)[:, None])[:, 0]
         self.shader, self.default_color = shader, np.asarray(default_color, np.float32)
         self._face_uv = None
-        self._build()
+        if backend not in ('auto', 'embree', 'trimesh'): raise ValueError(f"unknown ray-cast backend {backend!r}: auto, embree or trimesh")
+        self._build(backend)
 
-    def _build(self):
+    def _build(self, backend='auto'):
         tris = self.vertices[self.faces]
         self._offset = self.vertices.mean(0) if len(self.vertices) else np.zeros(3)   # float32 precision near the mesh
-        try:
-            from embreex import rtcore_scene
-            from embreex.mesh_construction import TriangleMesh
-            self._scene = rtcore_scene.EmbreeScene()
-            TriangleMesh(self._scene, (tris - self._offset).astype(np.float32))
-            self.backend = 'embree'
-        except ImportError:
-            self._tm = trimesh.Trimesh(self.vertices, self.faces, process=False)
-            self.backend = 'trimesh'
+        if backend != 'trimesh':
+            try:
+                from embreex import rtcore_scene
+                from embreex.mesh_construction import TriangleMesh
+                self._scene = rtcore_scene.EmbreeScene()
+                TriangleMesh(self._scene, (tris - self._offset).astype(np.float32))
+                self.backend = 'embree'
+                return
+            except ImportError:
+                if backend == 'embree': raise ImportError("MeshRenderer(backend='embree') needs embreex: pip install embreex") from None
+        import trimesh                                   # the slow pure-Python intersector
+        self._tm = trimesh.Trimesh(self.vertices, self.faces, process=False)
+        self.backend = 'trimesh'
 
     @classmethod
     def from_trimesh(cls, mesh, **kw) -> 'MeshRenderer':
@@ -156,6 +161,7 @@ class MeshRenderer:
             return face, bary, t
         face, bary, t = np.full(n, -1, np.int32), np.zeros((n, 3), np.float32), np.full(n, np.inf, np.float32)
         origins, dirs = np.asarray(origins, np.float64), np.asarray(dirs, np.float64)
+        import trimesh
         tri, ray, loc = self._tm.ray.intersects_id(origins, dirs, multiple_hits=False, return_locations=True)
         if len(tri):
             face[ray] = tri
@@ -256,6 +262,9 @@ def load_cameras_json(path) -> dict:
             assert K.shape == (3, 3) and Vm.shape == (4, 4)
             out[name] = dict(K=K, viewmat=Vm, width=int(c['width']), height=int(c['height']))
         except Exception as e: raise DatasetError(f"{path}: view '{name}' needs K (3x3), viewmat (4x4), width, height ({e!r})") from None
+        for k in ('K', 'viewmat'):
+            if not torch.isfinite(out[name][k]).all():
+                raise DatasetError(f"{path}: view '{name}' has non-finite values (NaN/inf) in '{k}': fix or re-run the preprocessing")
     return out
 
 def cameras_from_json(d: dict, names: Sequence[str]) -> Cameras:
@@ -473,6 +482,12 @@ def make_demo_subject(root='data/processed', subject: str = 'demo', image_size: 
 def ensure_demo_subject(cfg) -> Path:
     """The folder `<cfg.data.root>/<cfg.data.subject>`: generated when the subject is 'demo' and missing, else a
     `FileNotFoundError` naming the missing folder and the preprocessing commands."""
+    if cfg.data.subject in ('all', '*'):                      # every subject under data.root
+        root = Path(cfg.data.root)
+        subs = [p for p in root.iterdir() if (p / 'cameras.json').is_file()] if root.is_dir() else []
+        if not subs: raise FileNotFoundError(f"data.subject={cfg.data.subject}: no processed subjects (folders with "
+                                             f"cameras.json) under data.root={root}")
+        return root
     d = Path(cfg.data.root) / cfg.data.subject
     if (d / 'cameras.json').is_file(): return d
     if cfg.data.subject == 'demo':
@@ -494,21 +509,45 @@ def _resize(x: torch.Tensor, size: Optional[int]) -> torch.Tensor:
 BODY_PARAM_KEYS = ('betas', 'global_orient', 'body_pose', 'jaw_pose', 'leye_pose', 'reye_pose', 'left_hand_pose',
                    'right_hand_pose', 'expression', 'transl', 'scale')
 
-def split_smplx_json(d: dict) -> tuple:
-    "(params: {key: unbatched float tensor} for the body-parameter keys, meta: everything else) of a smplx.json dict."
+def split_smplx_json(d: dict, path=None) -> tuple:
+    """(params: {key: unbatched float tensor} for the body-parameter keys, meta: everything else) of a smplx.json dict;
+    a value that is not numeric or not finite is a `DatasetError` naming the file (`path`) and the key."""
     params, meta = {}, {}
     for k, v in d.items():
         if k in BODY_PARAM_KEYS:
-            t = torch.tensor(v, dtype=torch.float32)
+            try: t = torch.tensor(v, dtype=torch.float32)
+            except Exception as e: raise DatasetError(f"{path or 'smplx.json'}: body parameter '{k}' is not numeric ({e})") from None
+            if not torch.isfinite(t).all():
+                raise DatasetError(f"{path or 'smplx.json'}: body parameter '{k}' has non-finite values (NaN/inf): "
+                                   "fix the fit or re-run the preprocessing")
             params[k] = t[0] if t.dim() >= 2 and t.shape[0] == 1 else t
         else: meta[k] = v
     return params, meta
+
+def load_smplx_json(path) -> tuple:
+    "(params, meta) of a subject's smplx.json (see `split_smplx_json`); errors name the file."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"missing body parameters {path}")
+    try: d = json.loads(path.read_text())
+    except Exception as e: raise DatasetError(f"unreadable body parameters {path}: {e}") from None
+    if not isinstance(d, dict): raise DatasetError(f"{path} must hold a JSON object of body parameters")
+    return split_smplx_json(d, path)
+
+def check_image(path) -> tuple:
+    "(width, height) of an image that decodes completely; `DatasetError` naming the file if it does not."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"missing image {path}")
+    try:
+        with Image.open(path) as im:
+            im.load()
+            return im.size
+    except Exception as e: raise DatasetError(f"unreadable image {path}: {e}") from None
 
 class AvatarDataset(torch.utils.data.Dataset):
     "Processed subjects as multi-view training items (see the layout at the top of this page)."
     def __init__(self, root, subjects: Optional[Sequence[str]] = None, num_views: int = 4, image_size: Optional[int] = None,
                  split: str = 'train', val_ratio: float = 0., debug: bool = False, debug_samples: int = 2,
-                 eval_views: bool = False, background=(1., 1., 1.)):
+                 eval_views: bool = False, background=(1., 1., 1.), validate: bool = True):
         self.root = Path(root)
         if num_views not in (1, 4): raise ValueError(f"num_views must be 1 (front) or 4 ({', '.join(VIEW_ORDER)}), got {num_views}")
         if split not in ('train', 'val', 'all'): raise ValueError(f"split must be 'train', 'val' or 'all', got {split!r}")
@@ -525,23 +564,28 @@ class AvatarDataset(torch.utils.data.Dataset):
             val = set(perm[:n_val].tolist())
             subjects = [s for i, s in enumerate(subjects) if (i in val) == (split == 'val')]
         if debug: subjects = subjects[:debug_samples]
-        self.subjects = subjects
-        self.cameras, self.eval_names = {}, {}
+        self.subjects, self.validate = subjects, validate
+        self.cameras, self.eval_names, self.params = {}, {}, {}
         for s in subjects: self._check(s)
 
     def _check(self, s: str):
         d = self.root / s
         if not d.is_dir(): raise FileNotFoundError(f"subject folder {d} does not exist")
         cams = load_cameras_json(d / 'cameras.json')
-        if not (d / 'smplx.json').is_file(): raise FileNotFoundError(f"missing body parameters {d / 'smplx.json'}")
+        self.params[s] = load_smplx_json(d / 'smplx.json')
         evals = sorted(n for n in cams if n.startswith('eval_')) if self.eval_views else []
+        if self.eval_views:                                            # every held-out image has its camera
+            on_disk = sorted(p.name[len(s) + 1:-4] for p in d.glob(f'{s}_eval_*.png') if not p.name.endswith('_mask.png'))
+            no_cam = [v for v in on_disk if v not in cams]
+            if no_cam: raise DatasetError(f"{d / 'cameras.json'} has no camera for held-out view '{no_cam[0]}' "
+                                          f"({view_path(self.root, s, no_cam[0]).name} exists): {len(no_cam)} view(s) would not be scored")
         for group in (self.views, evals):
             size = None
             for v in group:
                 p = view_path(self.root, s, v)
                 if v not in cams: raise DatasetError(f"{d / 'cameras.json'} has no camera for view '{v}' (needed by {p.name})")
                 if not p.is_file(): raise FileNotFoundError(f"missing view image {p}")
-                wh = png_size(p)
+                wh = check_image(p) if self.validate else png_size(p)
                 if wh != (cams[v]['width'], cams[v]['height']):
                     raise DatasetError(f"{p} is {wh[0]}x{wh[1]} but cameras.json says {cams[v]['width']}x{cams[v]['height']}")
                 if size is not None and wh != size[0]:
@@ -564,11 +608,10 @@ class AvatarDataset(torch.utils.data.Dataset):
 
     def __getitem__(self, i: int) -> dict:
         s = self.subjects[i]
-        p = self.root / s / 'smplx.json'
-        try: params, meta = split_smplx_json(json.loads(p.read_text()))
-        except Exception as e: raise DatasetError(f"unreadable body parameters {p}: {e}") from None
+        params, meta = self.params[s]
         img, m, Ks, Vm = self._load_views(s, self.views)
-        item = dict(subject=s, images=img, masks=m, Ks=Ks, viewmats=Vm, view_names=list(self.views), smplx=params, body_meta=meta)
+        item = dict(subject=s, images=img, masks=m, Ks=Ks, viewmats=Vm, view_names=list(self.views),
+                    smplx={k: v.clone() for k, v in params.items()}, body_meta=meta)
         if self.eval_views:
             names = self.eval_names[s]
             if names:

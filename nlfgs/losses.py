@@ -140,13 +140,19 @@ class AvatarLoss(nn.Module):
         terms['total'] = total.detach()
         return total, terms
 
-def check_finite(loss, step: int, terms: Optional[dict] = None):
-    "Raise FloatingPointError naming the step and the non-finite terms if `loss` is NaN/inf; else return it."
-    val = float(loss.detach()) if torch.is_tensor(loss) else float(loss)
-    if math.isfinite(val): return loss
+def check_finite(loss, step: int, terms: Optional[dict] = None, grad_norm=None):
+    """Raise FloatingPointError naming the step and what is non-finite if `loss` or the gradient norm `grad_norm`
+    is NaN/inf (a finite loss can have non-finite gradients); else return `loss`. One GPU sync for both."""
+    t = lambda x: x.detach().float().reshape(()) if torch.is_tensor(x) else torch.tensor(float(x))
+    if grad_norm is None: vals = t(loss)[None]
+    else: vals = torch.stack([t(loss), t(grad_norm).to(t(loss).device)])
+    vals = vals.cpu()
+    if bool(torch.isfinite(vals).all()): return loss
     terms = terms or {}
     bad = [k for k, v in terms.items() if not math.isfinite(float(v))]
-    raise FloatingPointError(f"non-finite loss {val} at step {step}; non-finite terms: {bad or 'none reported'}; "
+    what = f"non-finite loss {float(vals[0])}" if not math.isfinite(float(vals[0])) else \
+        f"finite loss {float(vals[0]):.4g} but non-finite gradients (norm {float(vals[1])})"
+    raise FloatingPointError(f"{what} at step {step}; non-finite terms: {bad or 'none reported'}; "
                              f"all terms: {dict((k, float(v)) for k, v in terms.items())}")
 
 # %% ../nbs/07_losses.ipynb #6c2cffd2

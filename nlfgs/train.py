@@ -16,8 +16,10 @@ import torch.nn as nn
 import torch.distributed as dist
 from torch.utils.data import DataLoader, DistributedSampler
 
-from .core import Config, load_config, get_device, save_config, to_dict, apply_overrides, Gaussians
+from .core import Config, ConfigError, check_config, load_config, get_device, save_config, to_dict, apply_overrides, Gaussians
 from .camera import Cameras
+from .checkpoint import (save_checkpoint, load_checkpoint_file, restore_checkpoint, read_checkpoint, previous_path,
+                              config_changes, check_resumable, model_overrides, remove_stale_temps, RunLock, CheckpointError)
 from .body import body_model_from_config
 from .data import AvatarDataset, collate_avatar, ensure_demo_subject
 from .template import build_template
@@ -28,10 +30,11 @@ from .render import render_batch
 
 # %% auto #0
 __all__ = ['set_seed', 'resolve_device', 'StepTimer', 'AvatarModel', 'unwrap', 'body_vertices', 'render_views', 'warmup_cosine',
-           'atomic_torch_save', 'checkpoint_path', 'save_checkpoint', 'load_checkpoint', 'get_logger', 'MetricsCSV',
-           'setup_distributed', 'to_device', 'autocast_for', 'train_step', 'reconstruct', 'evaluate', 'to_uint8',
-           'save_renders', 'make_optimizer', 'make_loss', 'subjects_of', 'make_dataset', 'Run', 'setup_run',
-           'compile_model', 'vertices_of', 'subject_geometry', 'SubjectCache', 'train', 'save_debug_sample', 'finish',
+           'make_schedule', 'checkpoint_path', 'log_folder', 'load_checkpoint', 'get_logger', 'MetricsCSV',
+           'setup_distributed', 'to_device', 'autocast_for', 'train_step', 'reconstruct', 'reconstruct_subjects',
+           'evaluate', 'to_uint8', 'save_renders', 'make_optimizer', 'make_loss', 'subjects_of', 'make_dataset', 'Run',
+           'setup_run', 'compile_model', 'vertices_of', 'subject_geometry', 'SubjectCache', 'RunExistsError',
+           'open_run', 'EpochSampler', 'TrainingDiverged', 'divergence_message', 'train', 'save_debug_sample', 'finish',
            'config_from_args', 'train_cli', 'load_trained', 'eval_cli', 'export_cli', 'bench_train']
 
 # %% ../nbs/08_train.ipynb #6ce1989f
@@ -101,37 +104,25 @@ def warmup_cosine(step: int, total: int, warmup: int, floor: float = 0.05) -> fl
     p = min(1., (step - warmup) / max(1, total - warmup))
     return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * p))
 
-def atomic_torch_save(obj, path: str | os.PathLike):
-    "torch.save to `path` atomically (temp file in the same folder, fsync, os.replace)."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f'.{path.name}.tmp{os.getpid()}')
-    with open(tmp, 'wb') as f:
-        torch.save(obj, f); f.flush(); os.fsync(f.fileno())
-    os.replace(tmp, path)
-    return path
+def make_schedule(opt, cfg: Config, total: int, step: int = 0):
+    """Warmup + cosine over `total` steps, positioned at `step`, from `train.lr` (a resumed run with a new `train.lr`
+    or `train.max_steps` continues on the new schedule)."""
+    for g in opt.param_groups: g['lr'] = g['initial_lr'] = cfg.train.lr; g['weight_decay'] = cfg.train.weight_decay
+    return torch.optim.lr_scheduler.LambdaLR(opt, lambda s: warmup_cosine(s, total, cfg.train.warmup_steps), last_epoch=step - 1)
 
 # %% ../nbs/08_train.ipynb #5fa2e8bc
 def checkpoint_path(cfg: Config) -> Path:
+    "`<train.checkpoint_dir>/<subject>/last.pt` (the previous one is kept as `prev.pt` beside it)."
     return Path(cfg.train.checkpoint_dir) / cfg.data.subject / 'last.pt'
 
-def save_checkpoint(path, model, opt, sched, step: int, cfg: Config, metrics: dict | None = None):
-    "Everything needed to continue: weights, optimiser, schedule, step, RNG state, config."
-    m = unwrap(model)
-    atomic_torch_save(dict(model=m.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), step=step,
-                           cfg=to_dict(cfg), metrics=metrics or {}, rng_torch=torch.get_rng_state(),
-                           rng_np=np.random.get_state(), rng_py=random.getstate()), path)
+def log_folder(cfg: Config) -> Path:
+    "`<train.log_dir>/<subject>/`: train.log, metrics.csv, eval.csv, metrics.json and config.yaml of the run."
+    return Path(cfg.train.log_dir) / cfg.data.subject
 
-def load_checkpoint(path, model, opt=None, sched=None, map_location='cpu') -> int:
-    "Restore a checkpoint written by `save_checkpoint`; returns the step to continue from."
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"checkpoint {path} not found: train first (nlfgs_train) or check train.checkpoint_dir")
-    ck = torch.load(path, map_location=map_location, weights_only=False)
-    m = unwrap(model)
-    m.load_state_dict(ck['model'])
-    if opt is not None: opt.load_state_dict(ck['opt'])
-    if sched is not None: sched.load_state_dict(ck['sched'])
-    torch.set_rng_state(ck['rng_torch']); np.random.set_state(ck['rng_np']); random.setstate(ck['rng_py'])
-    return int(ck['step'])
+def load_checkpoint(path, model, opt=None, restore_rng: bool = False, log=None) -> int:
+    "Restore weights (+ optimiser, + RNG when resuming) from `path`, or from `prev.pt` when `path` is bad; the step."
+    ck, used = load_checkpoint_file(path, log)
+    return restore_checkpoint(ck, model, opt, restore_rng)
 
 # %% ../nbs/08_train.ipynb #a817816d
 def get_logger(log_dir: str | os.PathLike, main: bool = True) -> logging.Logger:
@@ -146,7 +137,7 @@ def get_logger(log_dir: str | os.PathLike, main: bool = True) -> logging.Logger:
     return log
 
 class MetricsCSV:
-    "Append rows of metrics to a CSV (header from the first row; keeps appending on resume)."
+    "Append rows of metrics to a CSV (header from the first row; on resume rows after the resumed step are dropped)."
     def __init__(self, path):
         self.path = Path(path); self.path.parent.mkdir(parents=True, exist_ok=True); self.keys = None
         if self.path.is_file() and self.path.stat().st_size:
@@ -158,6 +149,12 @@ class MetricsCSV:
         with open(self.path, 'a', newline='') as f: csv.writer(f).writerow([row.get(k, '') for k in self.keys])
     def read(self) -> list[dict]:
         with open(self.path) as f: return list(csv.DictReader(f))
+    def truncate_after(self, step: int):
+        "Drop rows logged after `step` (a resumed run logs them again)."
+        if self.keys is None: return
+        rows = [r for r in self.read() if int(float(r.get('step') or 0)) <= step]
+        with open(self.path, 'w', newline='') as f:
+            w = csv.writer(f); w.writerow(self.keys); w.writerows([[r.get(k, '') for k in self.keys] for r in rows])
 
 # %% ../nbs/08_train.ipynb #3cbe9029
 def setup_distributed(device: torch.device) -> tuple[int, int]:
@@ -180,7 +177,7 @@ def autocast_for(device: torch.device, enabled: bool):
 
 def train_step(model, batch, vertices, loss_fn, opt, cfg: Config, device, timer: StepTimer | None = None, step: int = 0,
                geom: dict | None = None):
-    "Forward, loss, backward, clip, optimiser step. Returns the loss terms; raises on a non-finite loss."
+    "Forward, loss, backward, clip, optimiser step. Returns the loss terms; raises on a non-finite loss or gradient."
     timer = timer or StepTimer()
     H, W = batch['images'].shape[-2:]
     with autocast_for(device, cfg.train.amp):
@@ -190,11 +187,12 @@ def train_step(model, batch, vertices, loss_fn, opt, cfg: Config, device, timer:
     with timer('loss'):
         total, terms = loss_fn(rgb.flatten(0, 1), alpha.flatten(0, 1), batch['images'].flatten(0, 1),
                                batch['masks'].flatten(0, 1), offsets=dec['offsets'].float(), log_scales=dec['log_scales'].float())
-        check_finite(total, step, terms)
     with timer('backward'):
         opt.zero_grad(set_to_none=True)
         total.backward()
-        gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.train.grad_clip) if cfg.train.grad_clip > 0 else torch.zeros((), device=device)
+        clip = cfg.train.grad_clip if cfg.train.grad_clip > 0 else float('inf')
+        gnorm = torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.grad is not None], clip)
+        check_finite(total, step, terms, grad_norm=gnorm)          # loss *and* gradients, before the weights move
         opt.step()
     return dict(terms, loss=total.detach(), grad_norm=gnorm.detach())     # tensors: float() them only to log
 
@@ -207,31 +205,42 @@ def reconstruct(run: 'Run', batch: dict, model=None) -> Gaussians:
     with autocast_for(run.device, run.cfg.train.amp): gs, _, _ = m(batch, verts, geom=geom)
     return gs
 
-@torch.no_grad()
-def evaluate(run: 'Run', dataset, model=None, save_dir: str | os.PathLike | None = None, max_views: int | None = None) -> dict:
-    "Mean held-out metrics over `dataset` (which must have eval views); optionally save renders."
-    cfg, device = run.cfg, run.device
-    m = unwrap(model or run.model)
-    m.eval(); rows = []
+def reconstruct_subjects(run: 'Run', dataset, model=None):
+    "Yield (batch on the run's device, its Gaussians) for each subject of `dataset`, one at a time."
     for i in range(len(dataset)):
-        batch = to_device(collate_avatar([dataset[i]]), device)
-        gs = reconstruct(run, batch, m)
+        batch = to_device(collate_avatar([dataset[i]]), run.device)
+        yield batch, reconstruct(run, batch, model)
+
+@torch.no_grad()
+def evaluate(run: 'Run', dataset, model=None, save_dir: str | os.PathLike | None = None, max_views: int | None = None,
+             per_subject: bool = False, on_subject=None) -> dict:
+    """Mean held-out metrics over the subjects of `dataset` (which must have eval views); with `per_subject` also
+    `per_subject: {subject: metrics}`. Renders are saved under `save_dir/<subject>/`; `on_subject(batch, gaussians)`
+    is called for each subject (the final export uses it, so each avatar is reconstructed once)."""
+    cfg = run.cfg
+    m = unwrap(model or run.model)
+    was_training = m.training; m.eval(); rows = {}
+    for batch, gs in reconstruct_subjects(run, dataset, m):
+        subj = batch['subject'][0]
         Ks, vms = batch['eval_Ks'][:, :max_views], batch['eval_viewmats'][:, :max_views]
         H, W = batch['eval_images'].shape[-2:]
         rgb, alpha = render_views(gs, Ks, vms, W, H, cfg)
         gt, mask = batch['eval_images'][:, :max_views], batch['eval_masks'][:, :max_views]
         met = image_metrics(rgb[0].clamp(0, 1), gt[0], mask[0], background=cfg.render.background)
-        rows.append({k: float(v) for k, v in met.items() if isinstance(v, (int, float)) or torch.is_tensor(v)})
-        if save_dir is not None: save_renders(Path(save_dir) / batch['subject'][0], rgb[0], gt[0], batch['eval_names'][0][:rgb.shape[1]])
-    m.train()
-    return {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
+        rows[subj] = {k: float(v) for k, v in met.items() if isinstance(v, (int, float)) or torch.is_tensor(v)}
+        if save_dir is not None: save_renders(Path(save_dir) / subj, rgb[0], gt[0], batch['eval_names'][0][:rgb.shape[1]])
+        if on_subject is not None: on_subject(batch, gs)
+    m.train(was_training)
+    if not rows: raise ValueError("evaluate: the dataset has no subjects")
+    mean = {k: float(np.mean([r[k] for r in rows.values()])) for k in next(iter(rows.values()))}
+    return dict(mean, per_subject=rows) if per_subject else mean
 
 def to_uint8(img: torch.Tensor) -> np.ndarray:
     "(3,H,W) float [0,1] -> (H,W,3) uint8."
     return (img.detach().float().clamp(0, 1).permute(1, 2, 0).cpu().numpy() * 255 + .5).astype(np.uint8)
 
 def save_renders(folder, rgb: torch.Tensor, gt: torch.Tensor, names: Sequence[str]):
-    "Write `<name>.png` renders and `<name>_gt.png` targets (rgb, gt (V,3,H,W))."
+    "Write `<name>.png` renders and `<name>_gt_vs_render.png` (target | render) for rgb, gt (V,3,H,W)."
     from PIL import Image
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     for v, name in enumerate(names):
@@ -305,76 +314,158 @@ class SubjectCache:
         if key not in self.cache: self.cache[key] = subject_geometry(self.run, batch)
         return self.cache[key]
 
-# %% ../nbs/08_train.ipynb #32bdc222
-def _total_steps(cfg: Config, loader) -> int:
-    return cfg.train.max_steps if cfg.train.max_steps > 0 else cfg.train.epochs * len(loader)
+# %% ../nbs/08_train.ipynb #f5b6a641
+class RunExistsError(FileExistsError):
+    "A fresh run would overwrite a finished (or interrupted) run in the same folders."
 
-def _sample_forever(loader, sampler):
-    epoch = 0
+def _run_files(cfg: Config) -> list:
+    ck, logf = checkpoint_path(cfg), log_folder(cfg)
+    return [p for p in (ck, previous_path(ck), logf / 'metrics.csv', logf / 'eval.csv', logf / 'metrics.json') if p.is_file()]
+
+def open_run(cfg: Config) -> list:
+    "Lock the run's log and checkpoint folders and check their contents (see above); returns the locks."
+    locks = []
+    try:
+        for folder in (log_folder(cfg), checkpoint_path(cfg).parent): locks.append(RunLock(folder).acquire())
+        old = _run_files(cfg)
+        if old and not cfg.train.resume:
+            if not cfg.train.overwrite:
+                raise RunExistsError(f"{', '.join(str(p) for p in old)} belong to an earlier run: continue it with --resume, "
+                                     f"replace it with --overwrite, or write this run elsewhere (train.log_dir=..., "
+                                     f"train.checkpoint_dir=...)")
+            for p in old + [log_folder(cfg) / 'train.log']: p.unlink(missing_ok=True)
+        remove_stale_temps(checkpoint_path(cfg).parent)
+        return locks
+    except BaseException:
+        for l in locks: l.release()
+        raise
+
+class EpochSampler(torch.utils.data.Sampler):
+    """Subject indices, epoch by epoch: a permutation seeded by (`seed`, epoch) (or in order), this rank's share
+    (padded by wrapping, as DistributedSampler), starting `start` indices into the epoch: a resumed run continues
+    the very sequence an uninterrupted one would have seen."""
+    def __init__(self, n: int, seed: int = 0, shuffle: bool = True, rank: int = 0, world: int = 1):
+        self.n, self.seed, self.shuffle, self.rank, self.world = n, seed, shuffle, rank, world
+        self.per_rank, self.epoch, self.start = math.ceil(n / world), 0, 0
+    def set_epoch(self, epoch: int, start: int = 0): self.epoch, self.start = epoch, start
+    def _order(self):
+        if not self.shuffle: idx = list(range(self.n))
+        else: idx = torch.randperm(self.n, generator=torch.Generator().manual_seed(self.seed * 7919 + self.epoch)).tolist()
+        idx += idx[:self.per_rank * self.world - self.n]
+        return idx[self.rank::self.world]
+    def __iter__(self): return iter(self._order()[self.start:])
+    def __len__(self): return self.per_rank - self.start
+
+# %% ../nbs/08_train.ipynb #32bdc222
+def _sample_forever(loader, sampler: EpochSampler, start_step: int = 0):
+    "Batches forever, epoch after epoch, starting where `start_step` steps would have left off."
+    per_epoch = math.ceil(sampler.per_rank / loader.batch_size)
+    epoch, offset = divmod(start_step, per_epoch)
     while True:
-        if sampler is not None: sampler.set_epoch(epoch)
+        sampler.set_epoch(epoch, offset * loader.batch_size)
         yield from loader
-        epoch += 1
+        epoch, offset = epoch + 1, 0
+
+class TrainingDiverged(FloatingPointError):
+    "Training produced a non-finite loss or gradient; the message names the likely cause."
+
+def divergence_message(err, batch, verts, cfg: Config, step: int) -> str:
+    "What went wrong, the likely cause (which file, or the learning rate) and which checkpoint is still good."
+    subj = ', '.join(batch['subject'])
+    inputs = dict(images=batch['images'], masks=batch['masks'], Ks=batch['Ks'], viewmats=batch['viewmats'], body=verts)
+    bad = [k for k, t in inputs.items() if not bool(torch.isfinite(t).all())]
+    files = ', '.join(str(Path(cfg.data.root) / s / 'smplx.json') for s in batch['subject'])
+    if 'body' in bad: cause = f"bad body parameters: the posed body of {subj} has non-finite vertices (check {files})"
+    elif bad: cause = f"non-finite inputs ({', '.join(bad)}) of {subj} (check the files under {cfg.data.root}/{subj}/)"
+    else: cause = (f"the inputs of {subj} are finite, so most likely the learning rate train.lr={cfg.train.lr:g} is too high"
+                   + (" (or bf16 overflow: train.amp=false)" if cfg.train.amp else ''))
+    ck = checkpoint_path(cfg)
+    try: kept = (f"the last checkpoint {ck} (step {read_checkpoint(ck)['step']}) is intact: continue with "
+                 f"`nlfgs_train --resume train.lr=<lower>`")
+    except Exception: kept = "no usable checkpoint was written yet"
+    return f"training diverged at step {step}: {err}. Likely cause: {cause}. {kept}"
 
 def train(cfg: Config) -> dict:
     "Train an avatar per `cfg`; returns final held-out metrics and output paths."
+    check_config(cfg)
     device = resolve_device(cfg)
     rank, world = setup_distributed(device); main = rank == 0
     set_seed(cfg.sys.seed + rank)
-    log = get_logger(cfg.train.log_dir, main)
-    if main: save_config(cfg, Path(cfg.train.log_dir) / 'config.yaml')
+    locks = open_run(cfg) if main else []
+    try: return _train(cfg, device, rank, world, main)
+    finally:
+        for l in locks: l.release()
+
+def _train(cfg, device, rank, world, main) -> dict:
+    log = get_logger(log_folder(cfg), main)
+    if main: save_config(cfg, log_folder(cfg) / 'config.yaml')
     if world > 1 and not main: dist.barrier()           # rank 0 generates the demo data first
     run = setup_run(cfg, device)
     if world > 1 and main: dist.barrier()
     ds, eval_ds = make_dataset(cfg, 'train'), make_dataset(cfg, 'all', eval_views=True)
-    sampler = DistributedSampler(ds, shuffle=True) if world > 1 else None
-    loader = DataLoader(ds, batch_size=cfg.train.batch_size, shuffle=sampler is None, sampler=sampler,
-                        collate_fn=collate_avatar, num_workers=cfg.sys.num_workers)
-    total = _total_steps(cfg, loader)
+    sampler = EpochSampler(len(ds), cfg.sys.seed, shuffle=True, rank=rank, world=world)
+    loader = DataLoader(ds, batch_size=cfg.train.batch_size, sampler=sampler, collate_fn=collate_avatar,
+                        num_workers=cfg.sys.num_workers)
+    total = cfg.train.max_steps if cfg.train.max_steps > 0 else cfg.train.epochs * math.ceil(sampler.per_rank / cfg.train.batch_size)
     model = run.model
     opt = make_optimizer(cfg, model, device)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: warmup_cosine(s, total, cfg.train.warmup_steps))
     ck, step = checkpoint_path(cfg), 0
     if cfg.train.resume:
-        if ck.is_file():
-            step = load_checkpoint(ck, model, opt, sched, map_location=device)
-            log.info(f'resumed from {ck} at step {step}')
-        else: log.info(f'--resume: no checkpoint at {ck}, starting from step 0')
+        try: ckd, used = load_checkpoint_file(ck, log)
+        except FileNotFoundError: ckd = None; log.info(f'--resume: no checkpoint at {ck}, starting from step 0')
+        if ckd is not None:
+            changes = config_changes(ckd['cfg'], to_dict(cfg))
+            check_resumable(changes, used)
+            if changes: log.info('resume: settings changed since the checkpoint (applied from the resumed step): '
+                                 + '; '.join(f'{k} {o!r} -> {n!r}' for k, (o, n) in changes.items()))
+            step = restore_checkpoint(ckd, model, opt, restore_rng=True)
+            log.info(f'resumed from {used} at step {step}')
+    sched = make_schedule(opt, cfg, total, step)
     if world > 1:
         model = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == 'cuda' else None)
     loss_fn, subject_cache = make_loss(cfg, device), SubjectCache(run)
-    csvlog = MetricsCSV(Path(cfg.train.log_dir) / 'metrics.csv') if main else None
-    evlog = MetricsCSV(Path(cfg.train.log_dir) / 'eval.csv') if main else None
-    log.info(f'training {cfg.data.subject} on {device} (world {world}): {len(ds)} sample(s), {run.template.n} Gaussians, '
+    csvlog = MetricsCSV(log_folder(cfg) / 'metrics.csv') if main else None
+    evlog = MetricsCSV(log_folder(cfg) / 'eval.csv') if main else None
+    if main: csvlog.truncate_after(step); evlog.truncate_after(step)
+    log.info(f'training {cfg.data.subject} on {device} (world {world}): {len(ds)} subject(s), {run.template.n} Gaussians, '
              f'{cfg.data.num_views} views at {cfg.data.image_size}px, steps {step}->{total}')
     from tqdm.auto import tqdm
     pbar = tqdm(total=total, initial=step, disable=not main, desc='train', mininterval=2)
-    t0, metrics = time.time(), {}
-    for batch in _sample_forever(loader, sampler):
-        if step >= total: break
+    t0, metrics, start = time.time(), {}, step
+    for batch in _sample_forever(loader, sampler, step):
+        if step >= total or (cfg.train.stop_after and step - start >= cfg.train.stop_after): break
         batch = to_device(batch, device)
         verts, geom = subject_cache(batch)
-        terms = train_step(model, batch, verts, loss_fn, opt, cfg, device, step=step, geom=geom)
+        try: terms = train_step(model, batch, verts, loss_fn, opt, cfg, device, step=step, geom=geom)
+        except FloatingPointError as e:
+            msg = divergence_message(e, batch, verts, cfg, step)
+            log.error(msg); pbar.close()
+            raise TrainingDiverged(msg) from None
         sched.step(); step += 1; pbar.update(1)
         if main and (step % cfg.train.log_every == 0 or step == total):
             terms = {k: float(v) for k, v in terms.items()}
             pbar.set_postfix(loss=f"{terms['loss']:.4f}", refresh=False)
             csvlog.log(dict(step=step, time=round(time.time() - t0, 2), lr=sched.get_last_lr()[0], **terms))
             log.info(f'step {step}/{total} ' + ' '.join(f'{k}={v:.4g}' for k, v in terms.items()))
-        if main and (step % cfg.train.ckpt_every == 0 or step == total): save_checkpoint(ck, model, opt, sched, step, cfg)
+        stopping = step == total or (cfg.train.stop_after and step - start >= cfg.train.stop_after)
+        if main and (step % cfg.train.ckpt_every == 0 or stopping): save_checkpoint(ck, model, opt, sched, step, to_dict(cfg))
         if main and cfg.train.eval_every > 0 and step % cfg.train.eval_every == 0 and step < total:
             metrics = evaluate(run, eval_ds, model, max_views=4)
             evlog.log(dict(step=step, time=round(time.time() - t0, 2), **metrics))
             log.info(f'eval step {step}: ' + ' '.join(f'{k}={v:.4g}' for k, v in metrics.items()))
     pbar.close()
-    result = finish(run, model, eval_ds, cfg, log, step, time.time() - t0) if main else {}
+    if step < total:                                   # train.stop_after: a checkpoint to resume from, no final evaluation
+        log.info(f'stopped after {step - start} steps at step {step}/{total}: continue with --resume')
+        result = dict(step=step, stopped=True, checkpoint=str(ck.resolve())) if main else {}
+    else: result = finish(run, model, eval_ds, cfg, log, step, time.time() - t0, train_subjects=ds.subjects) if main else {}
     if world > 1: dist.barrier(); dist.destroy_process_group()
     return result
 
 # %% ../nbs/08_train.ipynb #e0aa8fe2
-def save_debug_sample(path, run: Run, batch, model=None):
+def save_debug_sample(path, run: Run, batch, model=None, gaussians: Gaussians | None = None):
     "Image grid: input views (top) and their re-renders (bottom)."
-    cfg, gs = run.cfg, reconstruct(run, batch, model)
+    cfg = run.cfg
+    gs = reconstruct(run, batch, model) if gaussians is None else gaussians
     H, W = batch['images'].shape[-2:]
     rgb, _ = render_views(gs, batch['Ks'], batch['viewmats'], W, H, cfg)
     from PIL import Image
@@ -384,26 +475,34 @@ def save_debug_sample(path, run: Run, batch, model=None):
     Image.fromarray(np.concatenate([top, bottom], 0)).save(path)
     return path
 
-def finish(run: Run, model, eval_ds, cfg: Config, log, step: int, seconds: float) -> dict:
-    "Final evaluation, renders, metrics.json, PLY export; returns a summary dict."
+def _split_means(per_subject: dict, subjects) -> dict:
+    rows = [per_subject[s] for s in subjects if s in per_subject]
+    return {k: float(np.mean([r[k] for r in rows])) for k in rows[0]} if rows else {}
+
+def finish(run: Run, model, eval_ds, cfg: Config, log, step: int, seconds: float, train_subjects=None) -> dict:
+    "Final evaluation, renders, metrics.json, PLY export (one reconstruction per subject); returns a summary dict."
     from nlfgs.template import export_posed_ply
-    metrics = evaluate(run, eval_ds, model, save_dir=cfg.render.save_path)
     out = {}
-    for i in range(len(eval_ds)):
-        batch = to_device(collate_avatar([eval_ds[i]]), run.device)
+    def export(batch, gs):
         subj = batch['subject'][0]
-        gs = reconstruct(run, batch, model)[0].to(torch.float32)
-        out[subj] = export_posed_ply(Path(cfg.train.output_dir) / subj / 'avatar.ply', gs, run.template)
-        if cfg.sys.debug: save_debug_sample(Path(cfg.train.output_dir) / subj / 'debug_sample.png', run, batch, model)
+        out[subj] = export_posed_ply(Path(cfg.train.output_dir) / subj / 'avatar.ply', gs[0].to(torch.float32), run.template)
+        if cfg.sys.debug: save_debug_sample(Path(cfg.train.output_dir) / subj / 'debug_sample.png', run, batch, model, gs)
+    metrics = evaluate(run, eval_ds, model, save_dir=cfg.render.save_path, per_subject=True, on_subject=export)
+    per = metrics.pop('per_subject')
+    splits = {}
+    if train_subjects is not None and set(train_subjects) != set(per):
+        splits = dict(heldout_train_subjects=_split_means(per, train_subjects),
+                      heldout_val_subjects=_split_means(per, [s for s in per if s not in set(train_subjects)]))
     summary = dict(step=step, train_seconds=round(seconds, 1), background=list(cfg.render.background),
-                   **{f'heldout_{k}': v for k, v in metrics.items()},
+                   **{f'heldout_{k}': v for k, v in metrics.items()}, **splits, per_subject=per,
                    renders=str(Path(cfg.render.save_path).resolve()), ply={k: str(Path(v).resolve()) for k, v in out.items()},
                    checkpoint=str(checkpoint_path(cfg).resolve()))
-    Path(cfg.train.log_dir).mkdir(parents=True, exist_ok=True)
-    (Path(cfg.train.log_dir) / 'metrics.json').write_text(json.dumps(summary, indent=1))
+    log_folder(cfg).mkdir(parents=True, exist_ok=True)
+    (log_folder(cfg) / 'metrics.json').write_text(json.dumps(summary, indent=1))
     log.info(f"done: {step} steps in {seconds:.0f} s; held-out PSNR {metrics.get('psnr', float('nan')):.2f} dB, "
              f"SSIM {metrics.get('ssim', float('nan')):.4f} (full image, background {cfg.render.background}); "
-             f"masked PSNR {metrics.get('psnr_masked', float('nan')):.2f} dB, SSIM {metrics.get('ssim_masked', float('nan')):.4f}")
+             f"masked PSNR {metrics.get('psnr_masked', float('nan')):.2f} dB, SSIM {metrics.get('ssim_masked', float('nan')):.4f}"
+             + (f" ({len(per)} subjects)" if len(per) > 1 else ''))
     log.info(f"renders: {summary['renders']}  PLY: {', '.join(summary['ply'].values())}  checkpoint: {summary['checkpoint']}")
     return summary
 
@@ -420,17 +519,28 @@ def config_from_args(args) -> Config:
 def train_cli(argv: Sequence[str] | None = None):
     "Console script `nlfgs_train`."
     p = _parser('nlfgs_train', 'Train a Gaussian avatar (generates the demo subject on a fresh machine).')
-    p.add_argument('--resume', action='store_true', help='continue from checkpoints/<subject>/last.pt')
+    g = p.add_mutually_exclusive_group()
+    g.add_argument('--resume', action='store_true', help='continue from checkpoints/<subject>/last.pt (or prev.pt)')
+    g.add_argument('--overwrite', action='store_true', help='replace the run already in the log/checkpoint folders')
     a = p.parse_args(argv)
     cfg = config_from_args(a)
     if a.resume: cfg = apply_overrides(cfg, ['train.resume=true'])
+    if a.overwrite: cfg = apply_overrides(cfg, ['train.overwrite=true'])
     res = train(cfg)
     if res: print(json.dumps(res, indent=1))     # returns None: console scripts pass the return value to sys.exit
 
 def load_trained(cfg: Config, checkpoint: str | None = None) -> Run:
-    "A run with the model weights of `checkpoint` (default: the subject's last checkpoint)."
-    run = setup_run(cfg)
-    load_checkpoint(checkpoint or checkpoint_path(cfg), run.model, map_location=run.device)
+    """A run with the weights of `checkpoint` (default: the subject's `last.pt`, else `prev.pt`), its model built
+    from the checkpoint's model keys; the RNG state is left alone."""
+    ck, used = load_checkpoint_file(checkpoint or checkpoint_path(cfg))
+    over = model_overrides(ck['cfg'], to_dict(cfg))
+    if over:
+        print(f"note: {used} was trained with {', '.join(over)}: building the model with those settings", file=sys.stderr)
+        cfg = apply_overrides(cfg, over)
+    dev = resolve_device(cfg)
+    with torch.random.fork_rng(devices=[dev] if dev.type == 'cuda' else []):   # building the model draws random numbers
+        run = setup_run(cfg, dev)
+    restore_checkpoint(ck, run.model)
     return run
 
 def eval_cli(argv: Sequence[str] | None = None):
@@ -439,7 +549,7 @@ def eval_cli(argv: Sequence[str] | None = None):
     p.add_argument('--checkpoint', default=None)
     a = p.parse_args(argv); cfg = config_from_args(a)
     run = load_trained(cfg, a.checkpoint)
-    m = evaluate(run, make_dataset(cfg, 'all', eval_views=True), save_dir=cfg.render.save_path)
+    m = evaluate(run, make_dataset(run.cfg, 'all', eval_views=True), save_dir=cfg.render.save_path, per_subject=True)
     print(json.dumps(dict(m, background=cfg.render.background, renders=str(Path(cfg.render.save_path).resolve())), indent=1))
 
 def export_cli(argv: Sequence[str] | None = None):
@@ -452,16 +562,15 @@ def export_cli(argv: Sequence[str] | None = None):
     p.add_argument('--frames', type=int, default=36)
     p.add_argument('--no_turntable', action='store_true')
     a = p.parse_args(argv); cfg = config_from_args(a)
-    run, ds = load_trained(cfg, a.checkpoint), make_dataset(cfg, 'all')
+    run = load_trained(cfg, a.checkpoint)
     paths = {}
-    for i in range(len(ds)):
-        batch = to_device(collate_avatar([ds[i]]), run.device)
-        subj, gs = batch['subject'][0], reconstruct(run, batch)[0].to(torch.float32)
+    for batch, gs in reconstruct_subjects(run, make_dataset(run.cfg, 'all')):
+        subj, g = batch['subject'][0], gs[0].to(torch.float32)
         out = Path(a.out or Path(cfg.train.output_dir) / subj)
-        paths[subj] = [str(export_posed_ply(out / 'avatar.ply', gs, run.template))]
+        paths[subj] = [str(export_posed_ply(out / 'avatar.ply', g, run.template))]
         if not a.no_turntable:
-            paths[subj].append(str(turntable(gs, out / 'turntable.gif', n_frames=a.frames, size=cfg.data.image_size,
-                                             background=tuple(cfg.render.background), sh_degree=cfg.decoder.sh_degree,
+            paths[subj].append(str(turntable(g, out / 'turntable.gif', n_frames=a.frames, size=cfg.data.image_size,
+                                             background=tuple(cfg.render.background), sh_degree=run.cfg.decoder.sh_degree,
                                              backend=cfg.render.backend)))
     print(json.dumps(paths, indent=1))
 
