@@ -17,8 +17,7 @@ import yaml
 __all__ = ['SysConfig', 'DataConfig', 'BodyConfig', 'NLFConfig', 'TemplateConfig', 'AvatarConfig', 'EncoderConfig',
            'DecoderConfig', 'TrainConfig', 'RenderConfig', 'Config', 'ConfigError', 'check_value', 'from_dict',
            'to_dict', 'check_config', 'apply_overrides', 'config_dir', 'available_configs', 'resolve_config_path',
-           'load_config', 'save_config', 'get_device', 'has_cuda', 'Gaussians', 'sh_to_rgb', 'rgb_to_sh',
-           'quat_multiply', 'matrix_from_quat', 'quat_from_matrix']
+           'load_config', 'save_config', 'get_device', 'has_cuda', 'Gaussians', 'sh_to_rgb', 'rgb_to_sh']
 
 # %% ../nbs/00_core.ipynb #f71a794b
 @dataclass
@@ -47,6 +46,7 @@ class BodyConfig:
 class NLFConfig:
     checkpoint_path: Optional[str] = None  # e.g. models/nlf_checkpoint/nlf_l_multi.torchscript
 
+# %% ../nbs/00_core.ipynb #095f916c
 @dataclass
 class TemplateConfig:
     mode: str = 'generate'                 # 'default' (load), 'generate' (build + save), 'test'
@@ -77,6 +77,7 @@ class DecoderConfig:
     log_scale_range: list = field(default_factory=lambda: [-3.0, 1.5])  # log-scale change allowed around the template's
     chunk_size: int = 65536        # Gaussians per decoder chunk
 
+# %% ../nbs/00_core.ipynb #cfc18202
 @dataclass
 class TrainConfig:
     accelerator: str = 'auto'
@@ -311,42 +312,3 @@ def sh_to_rgb(sh0: torch.Tensor) -> torch.Tensor:
 
 def rgb_to_sh(rgb: torch.Tensor) -> torch.Tensor:
     return (rgb - 0.5) / 0.28209479177387814
-
-# %% ../nbs/00_core.ipynb #ae359cba
-def quat_multiply(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    "Hamilton product a * b of quaternions (..., 4) `w x y z`: the rotation b followed by a."
-    aw, ax, ay, az = a.unbind(-1)
-    bw, bx, by, bz = b.unbind(-1)
-    return torch.stack([aw * bw - ax * bx - ay * by - az * bz,
-                        aw * bx + ax * bw + ay * bz - az * by,
-                        aw * by - ax * bz + ay * bw + az * bx,
-                        aw * bz + ax * by - ay * bx + az * bw], -1)
-
-def matrix_from_quat(q: torch.Tensor) -> torch.Tensor:
-    "Rotation matrices (..., 3, 3) of quaternions (..., 4) `w x y z` (normalised first)."
-    w, x, y, z = F.normalize(q, dim=-1).unbind(-1)
-    R = torch.stack([1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y),
-                     2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x),
-                     2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)], -1)
-    return R.reshape(q.shape[:-1] + (3, 3))
-
-def _sqrt_pos(x: torch.Tensor) -> torch.Tensor:
-    "sqrt(max(x, 0)) with a finite gradient everywhere."
-    return torch.where(x > 0, torch.sqrt(x.clamp_min(1e-30)), torch.zeros_like(x))
-
-def quat_from_matrix(R: torch.Tensor) -> torch.Tensor:
-    "Unit quaternions (..., 4) `w x y z`, `w >= 0`, of rotation matrices (..., 3, 3)."
-    m = R.reshape(R.shape[:-2] + (9,))
-    m00, m01, m02, m10, m11, m12, m20, m21, m22 = m.unbind(-1)
-    q_abs = _sqrt_pos(torch.stack([1 + m00 + m11 + m22, 1 + m00 - m11 - m22,
-                                   1 - m00 + m11 - m22, 1 - m00 - m11 + m22], -1))
-    cand = torch.stack([
-        torch.stack([q_abs[..., 0] ** 2, m21 - m12, m02 - m20, m10 - m01], -1),
-        torch.stack([m21 - m12, q_abs[..., 1] ** 2, m10 + m01, m02 + m20], -1),
-        torch.stack([m02 - m20, m10 + m01, q_abs[..., 2] ** 2, m12 + m21], -1),
-        torch.stack([m10 - m01, m20 + m02, m21 + m12, q_abs[..., 3] ** 2], -1)], -2)
-    cand = cand / (2 * q_abs[..., None].clamp_min(0.1))
-    best = q_abs.argmax(-1)
-    q = torch.gather(cand, -2, best[..., None, None].expand(best.shape + (1, 4)))[..., 0, :]
-    q = F.normalize(q, dim=-1)
-    return torch.where(q[..., :1] < 0, -q, q)

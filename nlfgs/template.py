@@ -13,7 +13,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .core import Gaussians, ConfigError, rgb_to_sh, quat_multiply, matrix_from_quat, quat_from_matrix
+from fastcore.basics import patch
+
+from .core import Gaussians, ConfigError, rgb_to_sh
+from .rotation import quat_multiply, matrix_from_quat, quat_from_matrix
 from .ply import write_ply, read_ply, save_gaussians_ply, gaussians_to_ply_props, ply_props_to_gaussians
 
 # %% auto #0
@@ -157,66 +160,75 @@ class AvatarTemplate(nn.Module):
         "Face normal (..., N, 3) of each Gaussian's face."
         return self.frames(verts)[..., 2]
 
-    def pose(self, vertices: torch.Tensor, offsets=None, rotations=None, log_scales=None, opacities=None, sh=None) -> Gaussians:
-        "World-frame Gaussians on posed `vertices` (B, V, 3) from face-frame offsets / rotations / log-scales."
-        unbatched = vertices.dim() == 2
-        v = vertices[None] if unbatched else vertices
-        if v.dim() != 3 or v.shape[-2] != self.cano_verts.shape[0]:
-            raise ValueError(f"pose: vertices must be (B, {self.cano_verts.shape[0]}, 3), got {tuple(vertices.shape)}")
-        B, N, dt = v.shape[0], self.n, v.dtype
-        tri = face_vertices(v, self.faces)                                  # (B, F, 3, 3)
-        Rf, sizes = _frames_from_tri(tri), _sizes_from_tri(tri)
-        fi = self.face_idx
-        means = (tri[:, fi] * self.bary.to(dt)[..., None]).sum(-2)         # (B, N, 3)
-        qf = quat_from_matrix(Rf)[:, fi]                                    # (B, N, 4)
-        if offsets is not None:
-            off = _per_gaussian(offsets.to(dt), B, N, 'offsets', (3,))
-            means = means + (Rf[:, fi] @ off[..., None])[..., 0]
-        if rotations is None: quats = qf
-        else: quats = F.normalize(quat_multiply(qf, F.normalize(_per_gaussian(rotations.to(dt), B, N, 'rotations', (4,)), dim=-1)), dim=-1)
-        ls = self.init_log_scales.to(dt) if log_scales is None else log_scales.to(dt)
-        scales = torch.exp(_per_gaussian(ls, B, N, 'log_scales', (3,))) * sizes[:, fi, None]
-        if opacities is None: opacities = torch.full((1, N), DEFAULT_OPACITY, dtype=dt, device=v.device)
-        opacities = _per_gaussian(opacities.to(dt), B, N, 'opacities', ())
-        if sh is None: sh = torch.zeros(1, N, 1, 3, dtype=dt, device=v.device)      # SH 0 = rgb 0.5 grey
-        sh = _per_gaussian(sh.to(dt), B, N, 'sh', (None, 3))
-        g = Gaussians(means, quats, scales, opacities, sh)
-        return g[0] if unbatched else g
-
-    def unpose(self, gaussians: Gaussians, vertices: torch.Tensor) -> dict:
-        "Inverse of `pose`: face-frame `pose` keyword arguments of world Gaussians that were posed on `vertices`."
-        v = vertices[None] if vertices.dim() == 2 else vertices
-        g = gaussians if gaussians.means.dim() == 3 else gaussians[None]
-        tri = face_vertices(v.to(g.means.dtype), self.faces)
-        Rf, sizes, fi = _frames_from_tri(tri), _sizes_from_tri(tri), self.face_idx
-        base = (tri[:, fi] * self.bary.to(g.means.dtype)[..., None]).sum(-2)
-        qf_inv = quat_from_matrix(Rf)[:, fi] * g.means.new_tensor([1., -1, -1, -1])
-        out = dict(offsets=(Rf[:, fi].transpose(-1, -2) @ (g.means - base)[..., None])[..., 0],
-                   rotations=F.normalize(quat_multiply(qf_inv, g.quats), dim=-1),
-                   log_scales=torch.log(g.scales / sizes[:, fi, None]), opacities=g.opacities, sh=g.sh)
-        return {k: x[0] for k, x in out.items()} if gaussians.means.dim() == 2 else out
-
-    def repose(self, gaussians: Gaussians, from_vertices: torch.Tensor, to_vertices: torch.Tensor) -> Gaussians:
-        "Move world Gaussians posed on `from_vertices` onto the body posed as `to_vertices` (re-posing / animation)."
-        return self.pose(to_vertices, **self.unpose(gaussians, from_vertices))
-
-    def canonical_gaussians(self, **kw) -> Gaussians:
-        "Unbatched Gaussians on the canonical mesh (same keyword arguments as `pose`)."
-        return self.pose(self.cano_verts, **kw)
-
-    def extra_props(self) -> dict:
-        "Per-Gaussian binding to keep in a PLY: face id and barycentric weights."
-        return {'face_id': self.face_idx, 'bary': self.bary}
-
-    def save(self, path) -> Path:
-        "Write the template PLY (see `save_template`)."
-        return save_template(self, path)
-    @staticmethod
-    def load(path, device='cpu') -> 'AvatarTemplate':
-        "Read a template PLY (see `load_template`)."
-        return load_template(path, device)
-
     def __repr__(self): return f'AvatarTemplate(n={self.n}, k={self.k}, faces={self.num_faces}, verts={self.cano_verts.shape[0]})'
+
+# %% ../nbs/03_template.ipynb #349741f4
+@patch
+def pose(self: AvatarTemplate, vertices: torch.Tensor, offsets=None, rotations=None, log_scales=None, opacities=None, sh=None) -> Gaussians:
+    "World-frame Gaussians on posed `vertices` (B, V, 3) from face-frame offsets / rotations / log-scales."
+    unbatched = vertices.dim() == 2
+    v = vertices[None] if unbatched else vertices
+    if v.dim() != 3 or v.shape[-2] != self.cano_verts.shape[0]:
+        raise ValueError(f"pose: vertices must be (B, {self.cano_verts.shape[0]}, 3), got {tuple(vertices.shape)}")
+    B, N, dt = v.shape[0], self.n, v.dtype
+    tri = face_vertices(v, self.faces)                                  # (B, F, 3, 3)
+    Rf, sizes = _frames_from_tri(tri), _sizes_from_tri(tri)
+    fi = self.face_idx
+    means = (tri[:, fi] * self.bary.to(dt)[..., None]).sum(-2)         # (B, N, 3)
+    qf = quat_from_matrix(Rf)[:, fi]                                    # (B, N, 4)
+    if offsets is not None:
+        off = _per_gaussian(offsets.to(dt), B, N, 'offsets', (3,))
+        means = means + (Rf[:, fi] @ off[..., None])[..., 0]
+    if rotations is None: quats = qf
+    else: quats = F.normalize(quat_multiply(qf, F.normalize(_per_gaussian(rotations.to(dt), B, N, 'rotations', (4,)), dim=-1)), dim=-1)
+    ls = self.init_log_scales.to(dt) if log_scales is None else log_scales.to(dt)
+    scales = torch.exp(_per_gaussian(ls, B, N, 'log_scales', (3,))) * sizes[:, fi, None]
+    if opacities is None: opacities = torch.full((1, N), DEFAULT_OPACITY, dtype=dt, device=v.device)
+    opacities = _per_gaussian(opacities.to(dt), B, N, 'opacities', ())
+    if sh is None: sh = torch.zeros(1, N, 1, 3, dtype=dt, device=v.device)      # SH 0 = rgb 0.5 grey
+    sh = _per_gaussian(sh.to(dt), B, N, 'sh', (None, 3))
+    g = Gaussians(means, quats, scales, opacities, sh)
+    return g[0] if unbatched else g
+
+# %% ../nbs/03_template.ipynb #c30649cf
+@patch
+def unpose(self: AvatarTemplate, gaussians: Gaussians, vertices: torch.Tensor) -> dict:
+    "Inverse of `pose`: face-frame `pose` keyword arguments of world Gaussians that were posed on `vertices`."
+    v = vertices[None] if vertices.dim() == 2 else vertices
+    g = gaussians if gaussians.means.dim() == 3 else gaussians[None]
+    tri = face_vertices(v.to(g.means.dtype), self.faces)
+    Rf, sizes, fi = _frames_from_tri(tri), _sizes_from_tri(tri), self.face_idx
+    base = (tri[:, fi] * self.bary.to(g.means.dtype)[..., None]).sum(-2)
+    qf_inv = quat_from_matrix(Rf)[:, fi] * g.means.new_tensor([1., -1, -1, -1])
+    out = dict(offsets=(Rf[:, fi].transpose(-1, -2) @ (g.means - base)[..., None])[..., 0],
+               rotations=F.normalize(quat_multiply(qf_inv, g.quats), dim=-1),
+               log_scales=torch.log(g.scales / sizes[:, fi, None]), opacities=g.opacities, sh=g.sh)
+    return {k: x[0] for k, x in out.items()} if gaussians.means.dim() == 2 else out
+
+@patch
+def repose(self: AvatarTemplate, gaussians: Gaussians, from_vertices: torch.Tensor, to_vertices: torch.Tensor) -> Gaussians:
+    "Move world Gaussians posed on `from_vertices` onto the body posed as `to_vertices` (re-posing / animation)."
+    return self.pose(to_vertices, **self.unpose(gaussians, from_vertices))
+
+@patch
+def canonical_gaussians(self: AvatarTemplate, **kw) -> Gaussians:
+    "Unbatched Gaussians on the canonical mesh (same keyword arguments as `pose`)."
+    return self.pose(self.cano_verts, **kw)
+
+@patch
+def extra_props(self: AvatarTemplate) -> dict:
+    "Per-Gaussian binding to keep in a PLY: face id and barycentric weights."
+    return {'face_id': self.face_idx, 'bary': self.bary}
+
+@patch
+def save(self: AvatarTemplate, path) -> Path:
+    "Write the template PLY (see `save_template`)."
+    return save_template(self, path)
+
+@patch(cls_method=True)
+def load(cls: AvatarTemplate, path, device='cpu') -> AvatarTemplate:
+    "Read a template PLY (see `load_template`)."
+    return load_template(path, device)
 
 # %% ../nbs/03_template.ipynb #f1f38c6d
 def save_template(template: AvatarTemplate, path) -> Path:
