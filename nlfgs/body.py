@@ -15,11 +15,12 @@ from .smplx_layout import (SMPLX_NUM_JOINTS, SMPLX_JOINT_NAMES, JOINT_IDX, PARAM
                                 split_pose165, join_pose165, smplx_npz_path)
 from .rotation import rotvec, axis_angle_to_matrix, matrix_to_axis_angle
 from .toybody import make_toy_smplx, toy_version, TOY_VERSION
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['resolve_body_model', 'prepare_params', 'zero_params', 'params_from_pose165', 'pose165_from_params', 'params_to_json',
-           'params_from_json', 'BodyOutput', 'BodyModel', 'load_body_model', 'body_model_from_config', 'set_joint',
-           'relaxed_hands', 'walking_pose', 'transform_body_params']
+           'params_from_json', 'BodyOutput', 'BodyModel', 'load_body_model', 'body_model_from_config', 'pose_points',
+           'set_joint', 'relaxed_hands', 'walking_pose', 'transform_body_params']
 
 # %% ../nbs/01_body.ipynb #972c52a9
 def resolve_body_model(model_path='models/smplx_toy', gender='neutral', toy=True) -> Path:
@@ -131,6 +132,31 @@ def load_body_model(model_path='models/smplx_toy', gender='neutral', toy=True, d
 def body_model_from_config(cfg) -> BodyModel:
     "The `BodyModel` of a `Config` (`body.*` keys, on `sys.device`)."
     return load_body_model(cfg.body.model_path, cfg.body.gender, cfg.body.toy, cfg.sys.device)
+
+# %% ../nbs/01_body.ipynb #569341a9
+@patch
+def skinning(self: BodyModel, params: dict | None = None, **kw) -> dict:
+    """The body's LBS for `params`: `v_shaped` (B,V,3) rest vertices with the shape applied, `pose_offsets` (B,V,3)
+    the pose correctives, `joints_rest` (B,55,3), `A` (B,55,4,4) the joint transforms, `transl` (B,3), `scale` (B,1)."""
+    from smplx.lbs import blend_shapes, vertices2joints, batch_rodrigues, batch_rigid_transform
+    p = prepare_params(params, device=self.device, dims=self.dims, **kw)
+    m, B = self.smplx, p['betas'].shape[0]
+    full_pose = join_pose165(p) + m.pose_mean
+    shapedirs = torch.cat([m.shapedirs, m.expr_dirs], -1)
+    v_shaped = m.v_template + blend_shapes(torch.cat([p['betas'], p['expression']], -1), shapedirs)
+    J = vertices2joints(m.J_regressor, v_shaped)
+    rot = batch_rodrigues(full_pose.reshape(-1, 3)).reshape(B, -1, 3, 3)
+    pose_offsets = ((rot[:, 1:] - torch.eye(3, device=rot.device)).reshape(B, -1) @ m.posedirs).reshape(B, -1, 3)
+    _, A = batch_rigid_transform(rot, J, m.parents)
+    return dict(v_shaped=v_shaped, pose_offsets=pose_offsets, joints_rest=J, A=A, transl=p['transl'], scale=p['scale'])
+
+def pose_points(skin: dict, points: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    "Rest points (B,M,3) (or (M,3)) with skinning weights (M,55) posed by `BodyModel.skinning` output: (B,M,3)."
+    A = skin['A']
+    T = torch.einsum('mj,bjrc->bmrc', weights.to(A), A)                       # (B,M,4,4)
+    pts = points.to(A).expand(A.shape[0], -1, -1)
+    x = (T[..., :3, :3] @ pts[..., None])[..., 0] + T[..., :3, 3]
+    return skin['scale'][:, None] * (x + skin['transl'][:, None])
 
 # %% ../nbs/01_body.ipynb #c80f6310
 _WALK = dict(left_hip=[('x', -.45)], right_hip=[('x', .3)], left_knee=[('x', .15)], right_knee=[('x', .5)],

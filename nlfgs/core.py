@@ -34,6 +34,7 @@ class DataConfig:
     num_views: int = 4             # 1 (front) or 4 (front, back, left, right)
     image_size: int = 128          # square images fed to encoder and renderer
     num_eval_views: int = 16       # held-out ring views written by the preprocessors
+    fit_file: str = 'smplx.json'   # the body fit of each subject (synthetic subjects also have smplx_exact.json)
     debug_samples: int = 2
 
 @dataclass
@@ -175,7 +176,7 @@ def to_dict(cfg) -> dict:
 _CHOICES = {'sys.device': None, 'render.backend': ('auto', 'gsplat', 'torch'), 'encoder.type': ('cnn', 'nlf'),
             'encoder.pose_source': ('gt', 'nlf'), 'avatar.template.mode': ('default', 'generate', 'test'),
             'train.accelerator': None, 'data.num_views': (1, 4)}
-_NONEMPTY = ('data.root', 'data.subject', 'body.model_path', 'avatar.template.path', 'train.output_dir', 'train.log_dir',
+_NONEMPTY = ('data.root', 'data.subject', 'data.fit_file', 'body.model_path', 'avatar.template.path', 'train.output_dir', 'train.log_dir',
              'train.checkpoint_dir', 'render.save_path')
 
 def _get(cfg, key):

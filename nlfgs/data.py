@@ -140,20 +140,23 @@ def load_smplx_json(path) -> tuple:
     return split_smplx_json(d, path)
 
 # %% ../nbs/02a_data.ipynb #0c152831
-def write_subject(root, subject: str, images: dict, cameras: Cameras, params: Optional[dict] = None,
+def write_subject(root, subject: str, images: dict, cameras, params: Optional[dict] = None,
                   meta: Optional[dict] = None, overwrite: bool = False, extra_files: Optional[dict] = None) -> Path:
-    """Write `<root>/<subject>/`: one RGBA PNG per view in `images` ({view: (H, W, 4)}), cameras.json for `cameras`,
-    smplx.json (`params`, a dict of lists or tensors, plus `meta`) and `extra_files` ({name: text}).
-    Atomic: written aside, then renamed; an existing subject is kept unless `overwrite`."""
+    """Write `<root>/<subject>/`: one RGBA PNG per view in `images` ({view: (H, W, 4)}), cameras.json for `cameras`
+    (one `Cameras`, or a list of groups of different image sizes), smplx.json (`params`, a dict of lists or tensors,
+    plus `meta`) and `extra_files` ({name: text}). Atomic: written aside, then renamed; an existing subject is kept
+    unless `overwrite`."""
+    groups = [cameras] if isinstance(cameras, Cameras) else list(cameras)
     root = Path(root); root.mkdir(parents=True, exist_ok=True)
     dst = root / subject
     tmp = root / f'.{subject}.tmp-{os.getpid()}-{time.monotonic_ns()}'
     tmp.mkdir()
     try:
-        missing = [v for v in images if v not in cameras.names]
+        names = [n for g in groups for n in g.names]
+        missing = [v for v in images if v not in names]
         if missing: raise ValueError(f"write_subject: no camera for views {missing}")
         for v, img in images.items(): save_rgba(tmp / f'{subject}_{v}.png', img)
-        save_cameras_json(tmp / 'cameras.json', cameras)
+        (tmp / 'cameras.json').write_text(json.dumps({k: v for g in groups for k, v in cameras_to_json(g).items()}, indent=1))
         if params is not None or meta is not None:
             d = {k: (v.tolist() if hasattr(v, 'tolist') else v) for k, v in (params or {}).items()}
             d.update(meta or {})
@@ -189,7 +192,8 @@ class AvatarDataset(torch.utils.data.Dataset):
     "Processed subjects as multi-view training items (see above)."
     def __init__(self, root, subjects: Optional[Sequence[str]] = None, num_views: int = 4, image_size: Optional[int] = None,
                  split: str = 'train', val_ratio: float = 0., debug: bool = False, debug_samples: int = 2,
-                 eval_views: bool = False, background=(1., 1., 1.), validate: bool = True):
+                 eval_views: bool = False, background=(1., 1., 1.), validate: bool = True, fit_file: str = 'smplx.json',
+                 eval_prefix: str = 'eval_', eval_size: Optional[int] = None):
         self.root = Path(root)
         if num_views not in (1, 4): raise ValueError(f"num_views must be 1 (front) or 4 ({', '.join(VIEW_ORDER)}), got {num_views}")
         if split not in ('train', 'val', 'all'): raise ValueError(f"split must be 'train', 'val' or 'all', got {split!r}")
@@ -200,6 +204,7 @@ class AvatarDataset(torch.utils.data.Dataset):
         subjects = split_subjects(subjects, split, val_ratio)
         self.subjects = subjects[:debug_samples] if debug else subjects
         self.views, self.image_size, self.eval_views, self.validate = VIEW_ORDER[:num_views], image_size, eval_views, validate
+        self.fit_file, self.eval_prefix, self.eval_size = fit_file, eval_prefix, eval_size or image_size
         self.background = torch.as_tensor(background, dtype=torch.float32).view(1, 3, 1, 1)
         self.cameras, self.eval_names, self.params = {}, {}, {}
         for s in self.subjects: self._check(s)
@@ -228,10 +233,11 @@ def _check(self: AvatarDataset, s: str):
     d = self.root / s
     if not d.is_dir(): raise FileNotFoundError(f"subject folder {d} does not exist")
     cams = load_cameras_json(d / 'cameras.json')
-    self.params[s] = load_smplx_json(d / 'smplx.json')
-    evals = sorted(n for n in cams if n.startswith('eval_')) if self.eval_views else []
+    self.params[s] = load_smplx_json(d / self.fit_file)
+    pre = self.eval_prefix
+    evals = sorted(n for n in cams if n.startswith(pre)) if self.eval_views else []
     if self.eval_views:                                            # every held-out image has its camera
-        on_disk = sorted(p.name[len(s) + 1:-4] for p in d.glob(f'{s}_eval_*.png') if not p.name.endswith('_mask.png'))
+        on_disk = sorted(p.name[len(s) + 1:-4] for p in d.glob(f'{s}_{pre}*.png') if not p.name.endswith('_mask.png'))
         no_cam = [v for v in on_disk if v not in cams]
         if no_cam: raise DatasetError(f"{d / 'cameras.json'} has no camera for held-out view '{no_cam[0]}' "
                                       f"({view_path(self.root, s, no_cam[0]).name} exists): {len(no_cam)} view(s) would not be scored")
@@ -241,18 +247,20 @@ def _check(self: AvatarDataset, s: str):
 
 # %% ../nbs/02a_data.ipynb #d4a70010
 @patch
-def cameras_of(self: AvatarDataset, s: str, names: Sequence[str]) -> Cameras:
-    "`Cameras` of subject `s`'s views `names` at the size the dataset returns."
+def cameras_of(self: AvatarDataset, s: str, names: Sequence[str], size: Optional[int] = -1) -> Cameras:
+    "`Cameras` of subject `s`'s views `names` at the size the dataset returns (or at `size`)."
+    size = self.image_size if size == -1 else size
     c = cameras_from_json(self.cameras[s], names)
-    return c if self.image_size is None else c.resize(self.image_size, self.image_size)
+    return c if size is None else c.resize(size, size)
 
 @patch
-def _load_views(self: AvatarDataset, s: str, names: Sequence[str]):
+def _load_views(self: AvatarDataset, s: str, names: Sequence[str], size: Optional[int] = -1):
+    size = self.image_size if size == -1 else size
     rgba = torch.from_numpy(np.stack([load_rgba(view_path(self.root, s, v)) for v in names])).permute(0, 3, 1, 2)
     rgb, a = rgba[:, :3], rgba[:, 3:]
     rgb = rgb * a + self.background * (1 - a)
-    rgb, a = _resize(rgb, self.image_size), _resize(a, self.image_size)
-    return rgb.clamp(0, 1), a.clamp(0, 1), self.cameras_of(s, names)
+    rgb, a = _resize(rgb, size), _resize(a, size)
+    return rgb.clamp(0, 1), a.clamp(0, 1), self.cameras_of(s, names, size)
 
 @patch
 def __getitem__(self: AvatarDataset, i: int) -> dict:
@@ -262,8 +270,8 @@ def __getitem__(self: AvatarDataset, i: int) -> dict:
     item = dict(subject=s, images=img, masks=m, cameras=cams, smplx={k: v.clone() for k, v in params.items()}, body_meta=meta)
     if self.eval_views:
         names = self.eval_names[s]
-        if not names: raise DatasetError(f"subject {s} has no held-out views (eval_*) in {self.root / s / 'cameras.json'}")
-        e_img, e_m, e_cams = self._load_views(s, names)
+        if not names: raise DatasetError(f"subject {s} has no held-out views ({self.eval_prefix}*) in {self.root / s / 'cameras.json'}")
+        e_img, e_m, e_cams = self._load_views(s, names, self.eval_size)
         item.update(eval_images=e_img, eval_masks=e_m, eval_cameras=e_cams)
     return item
 

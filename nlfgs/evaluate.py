@@ -19,8 +19,8 @@ from .run import (Run, setup_run, resolve_device, unwrap, subject_geometry, auto
                        make_dataset, checkpoint_path, log_folder, cli_parser, config_from_args)
 
 # %% auto #0
-__all__ = ['reconstruct', 'reconstruct_subjects', 'evaluate', 'to_uint8', 'save_renders', 'save_debug_sample', 'finish',
-           'load_trained', 'eval_cli', 'export_cli']
+__all__ = ['reconstruct', 'repose_avatar', 'reconstruct_subjects', 'evaluate', 'to_uint8', 'save_renders', 'save_debug_sample',
+           'finish', 'load_trained', 'eval_cli', 'export_cli']
 
 # %% ../nbs/08a_evaluate.ipynb #a9574a67
 @torch.no_grad()
@@ -30,6 +30,13 @@ def reconstruct(run: 'Run', batch: dict, model=None) -> Gaussians:
     verts, geom = subject_geometry(run, batch)
     with autocast_for(run.device, run.cfg.train.amp): gs, _, _ = m(batch, verts, geom=geom)
     return gs
+
+@torch.no_grad()
+def repose_avatar(run: 'Run', batch: dict, gaussians: Gaussians, params: dict) -> Gaussians:
+    "The avatar reconstructed from `batch` (on its body) moved onto the body posed by `params` (novel poses, animation)."
+    verts_from = subject_geometry(run, batch)[0]
+    verts_to = run.body({k: torch.as_tensor(v, dtype=torch.float32).to(run.device) for k, v in params.items()}).vertices
+    return run.template.repose(gaussians, verts_from, verts_to)
 
 def reconstruct_subjects(run: 'Run', dataset, model=None):
     "Yield (batch on the run's device, its Gaussians) for each subject of `dataset`, one at a time."

@@ -19,7 +19,7 @@ from .core import Config, load_config, get_device, Gaussians
 from .camera import Cameras
 from .body import body_model_from_config
 from .data import AvatarDataset
-from .demo import ensure_demo_subject
+from .synth import ensure_subject
 from .template import build_template
 from .encoder import AvatarEncoder
 from .nlf import body_params_for_sample, nlf_adapter_from_config
@@ -114,11 +114,12 @@ def subjects_of(cfg: Config):
     "None (every subject under data.root) for data.subject 'all', else the one subject."
     return None if cfg.data.subject in ('all', '*') else [cfg.data.subject]
 
-def make_dataset(cfg: Config, split: str = 'train', eval_views: bool = False) -> AvatarDataset:
+def make_dataset(cfg: Config, split: str = 'train', eval_views: bool = False, **kw) -> AvatarDataset:
+    "The `AvatarDataset` of a config (`kw`: e.g. `eval_prefix`, `eval_size` for other held-out sets)."
     return AvatarDataset(cfg.data.root, subjects=subjects_of(cfg), num_views=cfg.data.num_views,
                          image_size=cfg.data.image_size, split=split, val_ratio=cfg.train.val_ratio,
                          debug=cfg.sys.debug, debug_samples=cfg.data.debug_samples, eval_views=eval_views,
-                         background=tuple(cfg.render.background))
+                         background=tuple(cfg.render.background), fit_file=cfg.data.fit_file, **kw)
 
 @dataclass
 class Run:
@@ -132,7 +133,7 @@ class Run:
 def setup_run(cfg: Config, device: torch.device | None = None) -> Run:
     "Data (demo generated if needed), body model, template and model on `device`."
     device = device or resolve_device(cfg)
-    ensure_demo_subject(cfg)
+    ensure_subject(cfg)
     body = body_model_from_config(cfg).to(device)
     template = build_template(cfg, body).to(device)
     model = AvatarModel(cfg, template).to(device)

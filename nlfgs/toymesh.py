@@ -350,7 +350,8 @@ def _toy_body_mesh(n_verts, h):
 
 # %% ../nbs/01a_toymesh.ipynb #f379101b
 def plot_mesh(ax, V, F, view='front', color=(.85, .72, .6), edges=False, title=None):
-    "Draw mesh (V,F) flat-shaded in matplotlib axis `ax`, seen from 'front' (+Z), 'side' (-X), 'back' or a (3,3) rotation."
+    """Draw mesh (V,F) flat-shaded in matplotlib axis `ax`, seen from 'front' (+Z), 'side' (-X), 'back' or a (3,3)
+    rotation; `color` is one RGB or one per face (F,3)."""
     V, F = np.asarray(V, float), np.asarray(F)
     R = dict(front=np.eye(3), side=np.array([[0, 0, 1.], [0, 1, 0], [-1, 0, 0]]), back=np.diag([-1, 1, -1.]))[view] \
         if isinstance(view, str) else np.asarray(view, float)
@@ -358,7 +359,9 @@ def plot_mesh(ax, V, F, view='front', color=(.85, .72, .6), edges=False, title=N
     n = np.cross(T[:, 1] - T[:, 0], T[:, 2] - T[:, 0]); n /= np.linalg.norm(n, axis=1, keepdims=True) + 1e-12
     order = np.argsort(T[:, :, 2].mean(1)); order = order[n[order, 2] > 0]           # back to front, visible only
     light = np.array([.3, .5, 1.]) / np.linalg.norm([.3, .5, 1.])
-    cols = np.clip(np.asarray(color)[None] * (.3 + .7 * np.clip(n[order] @ light, 0, 1))[:, None], 0, 1)
+    base = np.asarray(color, float)
+    base = base[order] if base.ndim == 2 else base[None]
+    cols = np.clip(base * (.3 + .7 * np.clip(n[order] @ light, 0, 1))[:, None], 0, 1)
     from matplotlib.collections import PolyCollection
     ax.add_collection(PolyCollection(T[order][:, :, :2], facecolors=cols, edgecolors=(0, 0, 0, .2) if edges else cols,
                                      linewidths=.1 if edges else .3))
