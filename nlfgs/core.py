@@ -173,7 +173,8 @@ def to_dict(cfg) -> dict:
     return dataclasses.asdict(cfg)
 
 # %% ../nbs/00_core.ipynb #29d8946e
-_CHOICES = {'sys.device': None, 'render.backend': ('auto', 'gsplat', 'torch'), 'encoder.type': ('cnn', 'nlf'),
+_CHOICES = {'sys.device': None, 'render.backend': ('auto', 'gsplat', 'torch'),
+            'encoder.type': ('cnn', 'nlf', 'nlf+cnn'),   # nlf+cnn: NLF's coarse person-crop features next to the CNN's
             'encoder.pose_source': ('gt', 'nlf'), 'avatar.template.mode': ('default', 'generate', 'test'),
             'train.accelerator': None, 'data.num_views': (1, 4)}
 _NONEMPTY = ('data.root', 'data.subject', 'data.fit_file', 'body.model_path', 'avatar.template.path', 'train.output_dir', 'train.log_dir',

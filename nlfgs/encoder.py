@@ -17,7 +17,7 @@ from .meshrender import mesh_depth
 
 # %% auto #0
 __all__ = ['sample_features', 'visibility_weights', 'CNNEncoder', 'IdentityEncoder', 'gaussian_normals', 'make_backbone',
-           'AvatarEncoder']
+           'run_backbone', 'AvatarEncoder']
 
 # %% ../nbs/05_encoder.ipynb #01863d0a
 def sample_features(feats: torch.Tensor, means: torch.Tensor, cameras: Cameras, mode: str = 'bilinear') -> torch.Tensor:
@@ -111,12 +111,20 @@ def gaussian_normals(template, vertices: torch.Tensor) -> torch.Tensor:
     return n[:, template.face_idx.to(vertices.device).long()]
 
 def make_backbone(enc, nlf_checkpoint=None, stride: int = 4) -> nn.Module:
-    "The feature backbone of `encoder.type`: the CNN, or NLF's frozen backbone + a projection."
+    "The feature backbone of `encoder.type`: the CNN, NLF's frozen person-crop features + a projection, or both (`nlf+cnn`)."
     if enc.type == 'cnn': return CNNEncoder(enc.feat_dim, stride)
-    if enc.type == 'nlf':
-        from nlfgs.nlf import NLFBackbone
-        return NLFBackbone(nlf_checkpoint, enc.feat_dim)
-    raise ValueError(f"encoder.type must be 'cnn' or 'nlf', got {enc.type!r}")
+    if enc.type in ('nlf', 'nlf+cnn'):
+        from nlfgs.nlf import NLFBackbone, NLFCNNBackbone
+        nlf = NLFBackbone(nlf_checkpoint, enc.feat_dim)
+        return nlf if enc.type == 'nlf' else NLFCNNBackbone(nlf, CNNEncoder(enc.feat_dim, stride))
+    raise ValueError(f"encoder.type must be 'cnn' or 'nlf' (or 'nlf+cnn'), got {enc.type!r}")
+
+def run_backbone(backbone: nn.Module, images: torch.Tensor, masks: torch.Tensor, cameras: Cameras) -> torch.Tensor:
+    "Feature maps (B,V,C,h,w) of images (B,V,3,H,W); a backbone that crops the person (`needs_masks`: NLF) also gets masks and Ks."
+    x = images.flatten(0, 1)
+    f = (backbone(x, masks.flatten(0, 1), cameras.Ks.flatten(0, 1)) if getattr(backbone, 'needs_masks', False)
+         else backbone(x))
+    return f.reshape(*images.shape[:2], *f.shape[1:])
 
 class AvatarEncoder(nn.Module):
     "Input views -> per-Gaussian fused features, initial colours, identity latent and visibility."
@@ -145,9 +153,7 @@ def geometry(self: AvatarEncoder, vertices, cameras: Cameras, template) -> dict:
 
 @patch
 def forward(self: AvatarEncoder, images, masks, cameras: Cameras, vertices, template, geom: dict | None = None) -> dict:
-    B, V = images.shape[:2]
-    feats = self.backbone(images.flatten(0, 1))
-    feats = feats.reshape(B, V, *feats.shape[1:])
+    feats = run_backbone(self.backbone, images, masks, cameras)
     latent = self.identity(feats, masks)
     if geom is None: geom = self.geometry(vertices.detach(), cameras, template)
     means, w, wn, seen = geom['means'], geom['w'], geom['wn'], geom['seen']
