@@ -45,7 +45,7 @@ def _fit(camera: Cameras, size: int) -> Cameras:
     s = size / max(camera.width, camera.height)
     return camera.resize(max(1, round(camera.width * s)), max(1, round(camera.height * s)))
 
-# %% ../nbs/04b_viewer.ipynb #3aeda550
+# %% ../nbs/04b_viewer.ipynb #e2f4ce36
 def _centres_image(g: Gaussians, cam: Cameras, bg: torch.Tensor):
     img = bg.expand(cam.height, cam.width, 3).clone()
     uv, z = cam.project(g.means.float().cpu())
@@ -99,7 +99,7 @@ def _png(img) -> bytes:
     buf = io.BytesIO(); Image.fromarray(img).save(buf, format='png'); return buf.getvalue()
 
 def _slider(W, cls, description, **kw):
-    return cls(description=description, layout=W.Layout(width='460px'), style={'description_width': '90px'}, **kw)
+    return cls(description=description, layout=W.Layout(width='600px'), style={'description_width': '90px'}, **kw)
 
 class GaussianViewer:
     "Interactive ipywidgets viewer of Gaussians; `.widget` is the box, `.update()` re-renders."
@@ -131,7 +131,7 @@ class GaussianViewer:
         self.widget = W.VBox([W.HBox([self.image, self.truth]), self.status, *self.controls])
         self.update()
 
-# %% ../nbs/04b_viewer.ipynb #510a401f
+# %% ../nbs/04b_viewer.ipynb #c7dc27e5
 @patch
 def scene(self: GaussianViewer) -> Gaussians:
     "The Gaussians to show now (subclasses override this)."
@@ -177,7 +177,7 @@ def view_gaussians(gaussians: Gaussians, **kw) -> GaussianViewer:
     "An interactive viewer (show it as a cell's last expression)."
     return GaussianViewer(gaussians, **kw)
 
-# %% ../nbs/04b_viewer.ipynb #9ea1ad59
+# %% ../nbs/04b_viewer.ipynb #5e91b5f6
 def check_video_path(path) -> Path:
     "`path` as a Path if it ends in .gif or .mp4 (and, for .mp4, ffmpeg is there), else an error saying what to do."
     path = Path(path)
