@@ -148,7 +148,7 @@ def eval_cli(argv: Sequence[str] | None = None):
     print(json.dumps(dict(m, background=cfg.render.background, renders=str(Path(cfg.render.save_path).resolve())), indent=1))
 
 def export_cli(argv: Sequence[str] | None = None):
-    "Console script `nlfgs_export`: avatar PLY (SuperSplat-readable) and a turntable GIF."
+    "Console script `nlfgs_export`: avatar PLY (upright in SuperSplat by default) and a turntable GIF."
     from nlfgs.template import export_posed_ply
     from nlfgs.viewer import turntable
     p = cli_parser('nlfgs_export', 'Export a trained avatar as a 3DGS PLY and a turntable.')
@@ -156,13 +156,18 @@ def export_cli(argv: Sequence[str] | None = None):
     p.add_argument('--out', default=None, help='folder (default train.output_dir/<subject>)')
     p.add_argument('--frames', type=int, default=36)
     p.add_argument('--no_turntable', action='store_true')
+    p.add_argument('--convention', choices=('supersplat', 'nlfgs'), default='supersplat',
+                   help="supersplat: upright in SuperSplat/PlayCanvas (Y down, turned 180 deg about Z); nlfgs: Y up as is")
+    p.add_argument('--sh_degree', type=int, default=None, help='pad f_rest with zeros to this SH degree (3: 45 values)')
+    p.add_argument('--no_binding', action='store_true', help='leave out the binding properties face_id, bary_*')
     a = p.parse_args(argv); cfg = config_from_args(a)
     run = load_trained(cfg, a.checkpoint)
     paths = {}
     for batch, gs in reconstruct_subjects(run, make_dataset(run.cfg, 'all')):
         subj, g = batch['subject'][0], gs[0].to(torch.float32)
         out = Path(a.out or Path(cfg.train.output_dir) / subj)
-        paths[subj] = [str(export_posed_ply(out / 'avatar.ply', g, run.template))]
+        paths[subj] = [str(export_posed_ply(out / 'avatar.ply', g, run.template, convention=a.convention,
+                                            sh_degree=a.sh_degree, binding=not a.no_binding))]
         if not a.no_turntable:
             paths[subj].append(str(turntable(g, out / 'turntable.gif', n_frames=a.frames, size=cfg.data.image_size,
                                              background=tuple(cfg.render.background), sh_degree=run.cfg.decoder.sh_degree,

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03a_ply.ipynb #8f17b711
 from __future__ import annotations
-import re
+import math, re
 from pathlib import Path
 from typing import Optional
 
@@ -13,10 +13,13 @@ import torch
 from plyfile import PlyData, PlyElement
 
 from .core import Gaussians
+from .rotation import quat_multiply, quat_from_matrix
+from .raster import sh_basis
 
 # %% auto #0
-__all__ = ['write_ply', 'read_ply', 'gaussian_property_names', 'gaussians_to_ply_props', 'ply_props_to_gaussians',
-           'save_gaussians_ply', 'load_gaussians_ply']
+__all__ = ['PLY_CONVENTIONS', 'write_ply', 'read_ply', 'gaussian_property_names', 'gaussians_to_ply_props',
+           'ply_props_to_gaussians', 'sh_rotation', 'rotate_sh', 'transform_gaussians', 'pad_sh', 'save_gaussians_ply',
+           'ply_comments', 'ply_convention', 'load_gaussians_ply']
 
 # %% ../nbs/03a_ply.ipynb #c5327116
 _PLY_DTYPES = {np.dtype(t) for t in ('i1', 'u1', 'i2', 'u2', 'i4', 'u4', 'f4', 'f8')}
@@ -147,16 +150,82 @@ def ply_props_to_gaussians(props: dict, device='cpu') -> tuple:
     g = Gaussians(means, q, scales, opac, sh).to(device)
     return g, {k: v.to(device) for k, v in _group_extra(props).items()}
 
-# %% ../nbs/03a_ply.ipynb #ff99d0c6
-def save_gaussians_ply(path, gaussians: Gaussians, extra: Optional[dict] = None, normals=None,
-                       elements: Optional[dict] = None) -> Path:
-    "Write unbatched `gaussians` (+ per-Gaussian `extra`, optional `normals`) as a standard 3DGS PLY."
-    els = {'vertex': gaussians_to_ply_props(gaussians, extra, normals)}
-    els.update(elements or {})                # further (non-list) elements, after 'vertex'
-    return write_ply(path, els)
+# %% ../nbs/03a_ply.ipynb #515709fb
+def _fibonacci_dirs(n: int = 128) -> torch.Tensor:
+    i = torch.arange(n, dtype=torch.float64) + .5
+    z = 1 - 2 * i / n; ph = math.pi * (1 + 5 ** .5) * i
+    return torch.stack([(1 - z * z).sqrt() * ph.cos(), (1 - z * z).sqrt() * ph.sin(), z], -1)
 
-def load_gaussians_ply(path, device='cpu') -> tuple:
-    "(Gaussians, extra) from a 3DGS PLY (ours or any 3DGS tool's)."
+def sh_rotation(R, degree: int) -> torch.Tensor:
+    "(K, K) float64 matrix M, K = (degree+1)^2: SH coefficients of Gaussians rotated by R are `M @ sh` (per channel)."
+    R = torch.as_tensor(R, dtype=torch.float64)
+    d = _fibonacci_dirs()
+    B, Bt = sh_basis(degree, d), sh_basis(degree, d @ R)                  # d @ R = (R^T d) row by row
+    M = torch.zeros((degree + 1) ** 2, (degree + 1) ** 2, dtype=torch.float64)
+    for l in range(degree + 1):
+        sl = slice(l * l, (l + 1) ** 2)
+        M[sl, sl] = torch.linalg.lstsq(B[:, sl], Bt[:, sl]).solution     # c'_l = A_l^T c_l, B_l(R^T d) = A_l B_l(d)
+    return torch.where((M - M.round()).abs() < 1e-9, M.round(), M)
+
+def rotate_sh(sh: torch.Tensor, R) -> torch.Tensor:
+    "SH coefficients (..., K, 3) of Gaussians rotated by R (3, 3)."
+    M = sh_rotation(R, round(sh.shape[-2] ** .5) - 1).to(sh.device)
+    return torch.einsum('jk,...kc->...jc', M, sh.double()).to(sh.dtype)
+
+def transform_gaussians(g: Gaussians, R, t=None) -> Gaussians:
+    "Gaussians moved by the rigid motion x -> R x + t (R a rotation): means, orientations and SH colours."
+    R = torch.as_tensor(R, dtype=torch.float64)
+    if not torch.allclose(R @ R.T, torch.eye(3, dtype=torch.float64), atol=1e-6) or torch.det(R) < 0:
+        raise ValueError("transform_gaussians: R must be a rotation (orthonormal, det +1); a mirror would turn the Gaussians inside out")
+    dt, dev = g.means.dtype, g.means.device
+    means = (g.means.double() @ R.to(dev).T).to(dt)
+    if t is not None: means = means + torch.as_tensor(t, dtype=dt, device=dev)
+    qR = quat_from_matrix(R).to(dev, dt).expand_as(g.quats)
+    return Gaussians(means, quat_multiply(qR, g.quats), g.scales, g.opacities, rotate_sh(g.sh, R))
+
+# %% ../nbs/03a_ply.ipynb #ff99d0c6
+PLY_CONVENTIONS = {'nlfgs': torch.eye(3, dtype=torch.float64),
+                   'supersplat': torch.diag(torch.tensor([-1., -1., 1.], dtype=torch.float64))}
+_CONV_RE = re.compile(r'^nlfgs convention (\w+)')
+
+def _convention_matrix(convention: str) -> torch.Tensor:
+    if convention not in PLY_CONVENTIONS:
+        raise ValueError(f"unknown PLY convention {convention!r}: {', '.join(PLY_CONVENTIONS)}")
+    return PLY_CONVENTIONS[convention]
+
+def pad_sh(sh: torch.Tensor, degree: int) -> torch.Tensor:
+    "SH coefficients (..., K, 3) zero-padded to `degree` (never cut)."
+    K = (degree + 1) ** 2
+    if K < sh.shape[-2]: raise ValueError(f"sh_degree={degree} would drop coefficients of degree {round(sh.shape[-2] ** .5) - 1} SH")
+    return torch.cat([sh, sh.new_zeros(*sh.shape[:-2], K - sh.shape[-2], 3)], -2)
+
+def save_gaussians_ply(path, gaussians: Gaussians, extra: Optional[dict] = None, normals=None,
+                       elements: Optional[dict] = None, convention: str = 'nlfgs', sh_degree: Optional[int] = None) -> Path:
+    "Write unbatched `gaussians` (+ per-Gaussian `extra`, optional `normals`) as a standard 3DGS PLY in `convention`."
+    R = _convention_matrix(convention)
+    g = gaussians if convention == 'nlfgs' else transform_gaussians(gaussians, R)
+    if normals is not None and convention != 'nlfgs': normals = torch.as_tensor(normals).double() @ R.T
+    if sh_degree is not None: g = Gaussians(g.means, g.quats, g.scales, g.opacities, pad_sh(g.sh, sh_degree))
+    els = {'vertex': gaussians_to_ply_props(g, extra, normals)}
+    els.update(elements or {})                # further (non-list) elements, after 'vertex'
+    m = ','.join(f'{x:g}' for x in R.reshape(-1).tolist())
+    return write_ply(path, els, comments=[f'nlfgs convention {convention}: x_file = [{m}] x_nlfgs (row-major 3x3)'])
+
+def ply_comments(path) -> list[str]:
+    "The header comments of a PLY file."
+    with open(path, 'rb') as f: head = f.read(1 << 16).split(b'end_header')[0].decode('ascii', 'replace')
+    return [l[len('comment '):].strip() for l in head.splitlines() if l.startswith('comment ')]
+
+def ply_convention(path) -> Optional[str]:
+    "The nlfgs convention a PLY declares (None for files without one: other tools' files, older nlfgs files)."
+    return next((m.group(1) for c in ply_comments(path) if (m := _CONV_RE.match(c))), None)
+
+def load_gaussians_ply(path, device='cpu', convention: Optional[str] = 'nlfgs') -> tuple:
+    "(Gaussians, extra) from a 3DGS PLY (ours or any 3DGS tool's), turned into `convention`'s frame (None: as stored)."
     els = read_ply(path)
     if 'vertex' not in els: raise ValueError(f"{path}: no 'vertex' element, not a 3D Gaussian Splatting PLY")
-    return ply_props_to_gaussians(els['vertex'], device)
+    g, extra = ply_props_to_gaussians(els['vertex'], device)
+    src = ply_convention(path) or 'nlfgs'
+    if convention is not None and src != convention:
+        g = transform_gaussians(g, _convention_matrix(convention) @ _convention_matrix(src).T)
+    return g, extra

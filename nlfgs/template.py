@@ -266,10 +266,10 @@ def face_colors(face_idx: torch.Tensor, seed: int = 0) -> torch.Tensor:
     return pal[face_idx.cpu()]
 
 def write_template_visualisation(template: AvatarTemplate, path) -> Path:
-    "PLY of the canonical Gaussians coloured per face (for a 3DGS viewer)."
+    "PLY of the canonical Gaussians coloured per face, upright in SuperSplat (its convention, see `nlfgs.ply`)."
     t = template.to('cpu')
     sh = rgb_to_sh(face_colors(t.face_idx))[:, None]
-    return save_gaussians_ply(path, t.canonical_gaussians(sh=sh), t.extra_props())
+    return save_gaussians_ply(path, t.canonical_gaussians(sh=sh), t.extra_props(), convention='supersplat')
 
 def _mesh_from_file(path):
     p = Path(path)
@@ -308,12 +308,14 @@ def build_template(cfg, body_model=None) -> AvatarTemplate:
     raise ConfigError(f"avatar.template.mode: unknown mode {tc.mode!r} (use 'default', 'generate' or 'test')")
 
 # %% ../nbs/03_template.ipynb #90138d7f
-def export_posed_ply(path, gaussians: Gaussians, template: Optional[AvatarTemplate] = None) -> Path:
-    "Write unbatched world-space Gaussians as a 3DGS PLY (+ binding properties when `template` is given)."
+def export_posed_ply(path, gaussians: Gaussians, template: Optional[AvatarTemplate] = None, convention: str = 'supersplat',
+                     sh_degree: Optional[int] = None, binding: bool = True) -> Path:
+    "Write unbatched world-space Gaussians as a 3DGS PLY in `convention` (+ binding properties when `template` is given)."
     if gaussians.means.dim() != 2:
         raise ValueError(f"export_posed_ply takes one avatar (N, 3); got means {tuple(gaussians.means.shape)}: index the batch, e.g. g[0]")
     g = gaussians.detach().to('cpu')
-    if template is None: return save_gaussians_ply(path, g)
+    kw = dict(convention=convention, sh_degree=sh_degree)
+    if template is None: return save_gaussians_ply(path, g, **kw)
     if template.n != g.n: raise ValueError(f"{g.n} Gaussians but the template has {template.n}")
-    extra = {k: v.detach().cpu() for k, v in template.extra_props().items()}
-    return save_gaussians_ply(path, g, extra, normals=matrix_from_quat(g.quats)[..., 2])
+    extra = {k: v.detach().cpu() for k, v in template.extra_props().items()} if binding else None
+    return save_gaussians_ply(path, g, extra, normals=matrix_from_quat(g.quats)[..., 2], **kw)

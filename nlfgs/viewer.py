@@ -5,17 +5,21 @@
 # %% ../nbs/04b_viewer.ipynb #v13w0003
 from __future__ import annotations
 import io, math, time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+import numpy as np
 import torch
+from fastcore.basics import patch
 
 from .core import Gaussians, sh_to_rgb
-from .camera import orbit_cameras
+from .camera import Cameras, orbit_cameras
 from .render import render, resolve_backend
 
 # %% auto #0
-__all__ = ['frame_scene', 'view_image', 'GaussianViewer', 'view_gaussians', 'turntable']
+__all__ = ['frame_scene', 'ViewFrame', 'render_view', 'view_image', 'GaussianViewer', 'view_gaussians', 'check_video_path',
+           'write_video', 'turntable']
 
 # %% ../nbs/04b_viewer.ipynb #390f357b
 def frame_scene(gaussians: Gaussians, fov_deg: float = 40.):
@@ -30,102 +34,188 @@ def _turbo(x):
     import matplotlib
     return torch.from_numpy(matplotlib.colormaps['turbo'](x.numpy())[..., :3]).float()
 
-def view_image(gaussians: Gaussians, azimuth: float = 0., elevation: float = 10., distance: Optional[float] = None,
-               scale_mult: float = 1., opacity_threshold: float = 0., mode: str = 'rgb', center=None,
-               fov_deg: float = 40., size: int = 256, background=(1., 1., 1.), backend: str = 'auto'):
-    "One viewer frame as an (size, size, 3) uint8 numpy array (`mode`: rgb, depth, alpha, centres)."
+@dataclass
+class ViewFrame:
+    image: 'np.ndarray'      # (H, W, 3) uint8
+    visible: int             # Gaussians above the opacity threshold that land in the view
+    total: int
+    backend: str
+
+def _fit(camera: Cameras, size: int) -> Cameras:
+    s = size / max(camera.width, camera.height)
+    return camera.resize(max(1, round(camera.width * s)), max(1, round(camera.height * s)))
+
+# %% ../nbs/04b_viewer.ipynb #e2f4ce36
+def _centres_image(g: Gaussians, cam: Cameras, bg: torch.Tensor):
+    img = bg.expand(cam.height, cam.width, 3).clone()
+    uv, z = cam.project(g.means.float().cpu())
+    uv, z = uv[0], z[0]
+    ok = (z > .01) & (uv[:, 0] >= 0) & (uv[:, 0] < cam.width) & (uv[:, 1] >= 0) & (uv[:, 1] < cam.height)
+    idx = ok.nonzero()[:, 0]
+    idx = idx[torch.argsort(z[idx], descending=True)]                   # far first, near painted last
+    ij = uv[idx].long()
+    img[ij[:, 1], ij[:, 0]] = sh_to_rgb(g.sh[idx, 0].float().cpu()).clamp(0, 1)
+    return img, int(ok.sum())
+
+def render_view(gaussians: Gaussians, azimuth: float = 0., elevation: float = 10., distance: Optional[float] = None,
+                scale_mult: float = 1., opacity_threshold: float = 0., mode: str = 'rgb', center=None, fov_deg: float = 40.,
+                size: int = 384, background=(1., 1., 1.), backend: str = 'auto', camera: Optional[Cameras] = None) -> ViewFrame:
+    "One viewer frame (`mode`: rgb, depth, alpha, centres) from an orbit position or a given one-view `camera`."
+    if mode not in ('rgb', 'depth', 'alpha', 'centres'): raise ValueError(f"unknown view mode {mode!r}: rgb, depth, alpha or centres")
     g = gaussians.detach()
     if opacity_threshold > 0: g = g.select(g.opacities > opacity_threshold)
     if scale_mult != 1: g = Gaussians(g.means, g.quats, g.scales * scale_mult, g.opacities, g.sh)
-    c0, d0 = frame_scene(gaussians, fov_deg)
-    center = c0 if center is None else torch.as_tensor(center, dtype=torch.float32)
-    cam = orbit_cameras(1, distance or d0, elevation, center=center, fov_deg=fov_deg, width=size, height=size,
-                        start_azimuth_deg=azimuth)
-    bg = torch.as_tensor(background, dtype=torch.float32)
+    if camera is None:
+        c0, d0 = frame_scene(gaussians, fov_deg)
+        center = c0 if center is None else torch.as_tensor(center, dtype=torch.float32)
+        cam = orbit_cameras(1, distance or d0, elevation, center=center, fov_deg=fov_deg, width=size, height=size,
+                            start_azimuth_deg=azimuth)
+    else: cam = _fit(camera, size)
+    bg, be = torch.as_tensor(background, dtype=torch.float32), resolve_backend(backend, g.means.device)
     if mode == 'centres':
-        img = bg.expand(size, size, 3).clone()
-        if g.n:
-            uv, z = cam.project(g.means.float().cpu())
-            uv, z = uv[0], z[0]
-            ok = (z > .01) & (uv[:, 0] >= 0) & (uv[:, 0] < size) & (uv[:, 1] >= 0) & (uv[:, 1] < size)
-            idx = ok.nonzero()[:, 0]
-            idx = idx[torch.argsort(z[idx], descending=True)]               # far first, near painted last
-            col = sh_to_rgb(g.sh[idx, 0].float().cpu()).clamp(0, 1)
-            ij = uv[idx].long()
-            img[ij[:, 1], ij[:, 0]] = col
+        img, visible = _centres_image(g, cam, bg) if g.n else (bg.expand(cam.height, cam.width, 3), 0)
     else:
         with torch.no_grad():
-            o = render(g, cam.to(g.means.device), background=bg if mode == 'rgb' else None,
-                       return_depth=mode == 'depth', backend=backend)
+            o = render(g, cam.to(g.means.device), background=bg if mode == 'rgb' else None, return_depth=mode == 'depth',
+                       backend=backend, eps2d=.3 * scale_mult ** 2)
+        visible = int((o.meta['radii'].reshape(-1, g.n, 2) > 0).any(-1).sum()) if g.n else 0
         if mode == 'rgb': img = o.rgb[0].float().cpu()
         elif mode == 'alpha': img = o.alpha[0].float().cpu().expand(-1, -1, 3)
-        elif mode == 'depth':
+        else:
             al, dp = o.alpha[0, ..., 0].float().cpu(), o.depth[0, ..., 0].float().cpu()
             m = al > .5
             lo, hi = (float(dp[m].min()), float(dp[m].max())) if m.any() else (0., 1.)
             img = _turbo(((dp - lo) / max(hi - lo, 1e-6)).clamp(0, 1))
             img = img * al[..., None] + bg * (1 - al[..., None])
-        else: raise ValueError(f"unknown view mode {mode!r}: rgb, depth, alpha or centres")
-    return (img.clamp(0, 1) * 255 + .5).to(torch.uint8).numpy()
+    return ViewFrame((img.clamp(0, 1) * 255 + .5).to(torch.uint8).numpy(), visible, gaussians.n, be)
+
+def view_image(gaussians: Gaussians, *args, **kw):
+    "The image (H, W, 3) uint8 of `render_view`."
+    return render_view(gaussians, *args, **kw).image
 
 # %% ../nbs/04b_viewer.ipynb #ae75c8ee
+def _png(img) -> bytes:
+    from PIL import Image
+    buf = io.BytesIO(); Image.fromarray(img).save(buf, format='png'); return buf.getvalue()
+
+def _slider(W, cls, description, **kw):
+    return cls(description=description, layout=W.Layout(width='600px'), style={'description_width': '90px'}, **kw)
+
 class GaussianViewer:
     "Interactive ipywidgets viewer of Gaussians; `.widget` is the box, `.update()` re-renders."
-    def __init__(self, gaussians: Gaussians, size: int = 256, fov_deg: float = 40., background=(1., 1., 1.),
-                 backend: str = 'auto'):
+    def __init__(self, gaussians: Gaussians, size: int = 384, fov_deg: float = 40., background=(1., 1., 1.),
+                 backend: str = 'auto', cameras: Optional[Cameras] = None, images=None, extra_controls=()):
         import ipywidgets as W
         self.gaussians, self.size, self.fov_deg, self.background, self.backend = gaussians, size, fov_deg, background, backend
+        self.cameras, self.images, self.last = cameras, images, None
         self.center, d0 = frame_scene(gaussians, fov_deg)
-        self.azimuth = W.FloatSlider(value=0, min=-180, max=180, step=5, description='azimuth')
-        self.elevation = W.FloatSlider(value=10, min=-85, max=85, step=5, description='elevation')
-        self.distance = W.FloatSlider(value=round(d0, 2), min=round(d0 / 4, 2), max=round(d0 * 3, 2), step=.05, description='distance')
-        self.scale = W.FloatLogSlider(value=1, base=10, min=-1, max=1, step=.05, description='scale ×')
-        self.opacity = W.FloatSlider(value=0, min=0, max=.99, step=.01, description='opacity >')
-        self.mode = W.Dropdown(options=[('RGB', 'rgb'), ('depth', 'depth'), ('alpha', 'alpha'), ('Gaussian centres', 'centres')],
-                               value='rgb', description='colour')
+        self.azimuth = _slider(W, W.FloatSlider, 'azimuth', value=0, min=-180, max=180, step=1)
+        self.elevation = _slider(W, W.FloatSlider, 'elevation', value=10, min=-85, max=85, step=1)
+        self.distance = _slider(W, W.FloatSlider, 'distance', value=round(d0, 2), min=round(d0 / 4, 2), max=round(d0 * 3, 2), step=.01)
+        self.scale = _slider(W, W.FloatLogSlider, 'scale ×', value=1, base=10, min=-1, max=1, step=.01)
+        self.opacity = _slider(W, W.FloatSlider, 'opacity >', value=0, min=0, max=.99, step=.01)
+        self.mode = _slider(W, W.Dropdown, 'colour', value='rgb', options=[('RGB', 'rgb'), ('depth', 'depth'), ('alpha', 'alpha'),
+                                                                            ('Gaussian centres', 'centres')])
+        names = list(cameras.names) if cameras is not None else []
+        self.camera = _slider(W, W.Dropdown, 'camera', value=-1, options=[('free orbit', -1)] + [(n, i) for i, n in enumerate(names)],
+                              disabled=cameras is None)
         self.image = W.Image(format='png', width=size, height=size)
+        self.truth = W.Image(format='png', width=size, height=size, layout=W.Layout(display='none'))
         self.status = W.Label()
-        self.controls = [self.azimuth, self.elevation, self.distance, self.scale, self.opacity, self.mode]
-        for c in self.controls: c.observe(lambda _: self.update(), names='value')
-        self.widget = W.HBox([self.image, W.VBox(self.controls + [self.status])])
+        self.controls = list(extra_controls) + [self.camera, self.azimuth, self.elevation, self.distance, self.scale,
+                                                self.opacity, self.mode]
+        for c in (self.azimuth, self.elevation, self.distance): c.observe(self._moved, names='value')
+        for c in self.controls:
+            if c.has_trait('value') and c not in (self.azimuth, self.elevation, self.distance):
+                c.observe(lambda _: self.update(), names='value')
+        self.widget = W.VBox([W.HBox([self.image, self.truth]), self.status, *self.controls])
         self.update()
 
-    def frame(self):
-        "The current frame (uint8 H×W×3) for the widgets' values."
-        return view_image(self.gaussians, self.azimuth.value, self.elevation.value, self.distance.value, self.scale.value,
-                          self.opacity.value, self.mode.value, self.center, self.fov_deg, self.size, self.background, self.backend)
+# %% ../nbs/04b_viewer.ipynb #c7dc27e5
+@patch
+def scene(self: GaussianViewer) -> Gaussians:
+    "The Gaussians to show now (subclasses override this)."
+    return self.gaussians
 
-    def update(self):
-        import io
-        from PIL import Image
-        t0 = time.perf_counter()
-        buf = io.BytesIO(); Image.fromarray(self.frame()).save(buf, format='png')
-        self.image.value = buf.getvalue()
-        be = resolve_backend(self.backend, self.gaussians.means.device)
-        self.status.value = f'{self.gaussians.n} Gaussians, {be} backend, {1000 * (time.perf_counter() - t0):.0f} ms'
+@patch
+def frame(self: GaussianViewer) -> ViewFrame:
+    "The current `ViewFrame` for the widgets' values."
+    cam = None if self.camera.value < 0 else self.cameras.views(self.camera.value)
+    return render_view(self.scene(), self.azimuth.value, self.elevation.value, self.distance.value, self.scale.value,
+                       self.opacity.value, self.mode.value, self.center, self.fov_deg, self.size, self.background,
+                       self.backend, camera=cam)
 
-    def _ipython_display_(self):
-        from IPython.display import display
-        display(self.widget)
+@patch
+def update(self: GaussianViewer):
+    "Re-render, show the ground truth of a selected camera, update the status line."
+    t0 = time.perf_counter()
+    f = self.last = self.frame()
+    self.image.value = _png(f.image)
+    self.image.width, self.image.height = f.image.shape[1], f.image.shape[0]
+    cam_i = self.camera.value
+    if cam_i >= 0 and self.images is not None:
+        gt = torch.as_tensor(self.images[cam_i]).float()
+        gt = gt.permute(1, 2, 0) if gt.shape[0] == 3 and gt.shape[-1] != 3 else gt
+        self.truth.value = _png((gt.clamp(0, 1) * 255 + .5).to(torch.uint8).numpy())
+        self.truth.width, self.truth.height, self.truth.layout.display = f.image.shape[1], f.image.shape[0], None
+    else: self.truth.layout.display = 'none'
+    where = 'free orbit' if cam_i < 0 else f'camera {self.cameras.names[cam_i]}' + (' | ground truth' if self.images is not None else '')
+    self.status.value = (f'{f.visible:,} / {f.total:,} Gaussians visible · {f.backend} backend · '
+                         f'{1000 * (time.perf_counter() - t0):.0f} ms · {where}')
+
+@patch
+def _moved(self: GaussianViewer, change):
+    if self.camera.value >= 0: self.camera.value = -1          # back to the free orbit (its observer re-renders)
+    else: self.update()
+
+@patch
+def _ipython_display_(self: GaussianViewer):
+    from IPython.display import display
+    display(self.widget)
 
 def view_gaussians(gaussians: Gaussians, **kw) -> GaussianViewer:
     "An interactive viewer (show it as a cell's last expression)."
     return GaussianViewer(gaussians, **kw)
+
+# %% ../nbs/04b_viewer.ipynb #5e91b5f6
+def check_video_path(path) -> Path:
+    "`path` as a Path if it ends in .gif or .mp4 (and, for .mp4, ffmpeg is there), else an error saying what to do."
+    path = Path(path)
+    if path.suffix.lower() not in ('.gif', '.mp4'): raise ValueError(f"videos are written as .gif or .mp4, not {path.suffix!r}")
+    if path.suffix.lower() == '.mp4':
+        try:
+            import imageio_ffmpeg
+            imageio_ffmpeg.get_ffmpeg_exe()
+        except Exception as e:
+            raise RuntimeError(f"writing MP4 needs imageio with ffmpeg (pip install 'imageio[ffmpeg]'): {e}. "
+                               "Write a .gif instead.") from None
+    return path
+
+def write_video(path, frames, fps: float = 12) -> Path:
+    "Write uint8 frames (H, W, 3) (any iterable) as a GIF or an MP4; returns the path."
+    path = check_video_path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == '.gif':
+        from PIL import Image
+        ims = [Image.fromarray(np.asarray(f)) for f in frames]
+        if not ims: raise ValueError("write_video: no frames")
+        ims[0].save(path, save_all=True, append_images=ims[1:], duration=round(1000 / fps), loop=0)
+        return path
+    import imageio.v2 as imageio
+    n = 0
+    with imageio.get_writer(path, fps=fps, codec='libx264', macro_block_size=1, quality=8,
+                            ffmpeg_log_level='error', pixelformat='yuv420p') as w:
+        for f in frames:
+            f = np.asarray(f)
+            w.append_data(np.pad(f, ((0, f.shape[0] % 2), (0, f.shape[1] % 2), (0, 0)), mode='edge')); n += 1
+    if not n: raise ValueError("write_video: no frames")
+    return path
 
 # %% ../nbs/04b_viewer.ipynb #78a68b16
 def turntable(gaussians: Gaussians, path, n_frames: int = 36, elevation: float = 10., distance: Optional[float] = None,
               size: int = 256, fov_deg: float = 40., fps: int = 12, background=(1., 1., 1.), sh_degree: Optional[int] = None,
               backend: str = 'auto', views_per_batch: int = 8) -> Path:
     "Write a GIF (or MP4) of `n_frames` views on a ring around the Gaussians; returns the path."
-    path = Path(path)
-    if path.suffix.lower() not in ('.gif', '.mp4'): raise ValueError(f"turntable writes .gif or .mp4, not {path.suffix!r}")
-    if path.suffix.lower() == '.mp4':
-        try:
-            import imageio.v2 as imageio, imageio_ffmpeg
-            imageio_ffmpeg.get_ffmpeg_exe()
-        except Exception as e:
-            raise RuntimeError(f"writing MP4 needs imageio with ffmpeg (pip install 'imageio[ffmpeg]'): {e}. "
-                               "Write a .gif instead.") from None
+    path = check_video_path(path)
     centre, d0 = frame_scene(gaussians, fov_deg)
     cams = orbit_cameras(n_frames, distance or d0, elevation, center=centre, fov_deg=fov_deg, width=size, height=size,
                          prefix='turntable')
@@ -135,11 +225,4 @@ def turntable(gaussians: Gaussians, path, n_frames: int = 36, elevation: float =
             c = cams[list(range(i, min(i + views_per_batch, n_frames)))].to(g.means.device)
             o = render(g, c, background=background, sh_degree=sh_degree, backend=backend)
             frames += list((o.rgb.clamp(0, 1) * 255 + .5).to(torch.uint8).cpu().numpy())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() == '.gif':
-        from PIL import Image
-        ims = [Image.fromarray(f) for f in frames]
-        ims[0].save(path, save_all=True, append_images=ims[1:], duration=round(1000 / fps), loop=0)
-    else:
-        imageio.mimsave(path, frames, fps=fps)
-    return path
+    return write_video(path, frames, fps)
