@@ -15,7 +15,7 @@ from .core import Gaussians
 from .camera import Cameras, orbit_cameras, cat_cameras
 from .motion import Motion, get_motion, motion_vertices, BUILTIN_MOTIONS
 from .render import render
-from .viewer import GaussianViewer, frame_scene, write_video, check_video_path
+from .viewer import GaussianViewer, frame_scene, write_video, check_video_path, has_mp4
 
 # %% auto #0
 __all__ = ['AvatarAnimator', 'animation_cameras', 'render_animation', 'animate_subject', 'animate_cli', 'AnimationViewer',
@@ -71,14 +71,14 @@ def render_animation(animator: AvatarAnimator, vertices: torch.Tensor, cameras: 
 def animate_subject(run, batch, gaussians: Gaussians, motion: Motion, out, camera: str = 'auto', size: int = 256,
                     fmt: str = 'mp4', ply_every: int = 0, convention: str = 'supersplat', progress: bool = True) -> dict:
     "Animate one reconstructed subject (`gaussians` unbatched, posed on the batch's body); paths and timing."
-    from nlfgs.run import vertices_of
+    from nlfgs.run import vertices_of, posed_body
     from nlfgs.template import export_posed_ply
     subj, out = batch['subject'][0], Path(out)
     video = check_video_path(out / f'{subj}_{motion.name}.{fmt}')
     subject = {k: v[:1] for k, v in batch['smplx'].items()}
     anim = AvatarAnimator(run.template, gaussians.to(torch.float32), vertices_of(run, batch)[0].float())
     t0 = time.perf_counter()
-    verts = motion_vertices(run.body, motion, subject)
+    verts = motion_vertices(posed_body(run, subj), motion, subject)      # the clothed body, when the run fitted one
     cams = cat_cameras(batch['cameras'][0], batch['eval_cameras'][0]) if 'eval_cameras' in batch else batch['cameras'][0]
     cams = animation_cameras(verts.cpu(), camera, size, cams.to('cpu'), fov_deg=40.)
     plys = []

@@ -46,9 +46,10 @@ def evaluate_subject(run, subject: str, scales=(1, 2, 4), lpips=None, keep_rende
     batch = to_device(collate_avatar([base[base.subjects.index(subject)]]), run.device)
     gs = reconstruct(run, batch)
     out, renders = {}, {}
-    exact = cfg.data.fit_file != 'smplx.json'
-    poses = json.loads((Path(cfg.data.root) / subject / ('poses_exact.json' if exact else 'poses.json')).read_text()) \
-        if (Path(cfg.data.root) / subject / 'poses.json').is_file() else {}
+    d = Path(cfg.data.root) / subject
+    poses = json.loads((d / 'poses_exact.json').read_text()) if (d / 'poses_exact.json').is_file() else {}
+    own = load_smplx_json(d / cfg.data.fit_file)[0]                    # the avatar's identity: shape and scale of its fit
+    poses = {k: {**p, **{q: own[q] for q in ('betas', 'scale') if q in own}} for k, p in poses.items()}
     sets = [(f'ring_{k}x', 'eval_', k) for k in scales] + [('elev', 'elev_', 1), ('close', 'close_', 1)] + [(p, f'{p}_', 1) for p in poses]
     for name, prefix, k in sets:
         stored = _stored_size(base, subject, prefix)
@@ -211,7 +212,18 @@ def benchmark_cli(argv: Optional[Sequence[str]] = None):
     p.add_argument('--jobs', type=int, default=1, help='trainings at once (processes; they share one GPU)')
     p.add_argument('--fresh', action='store_true', help='retrain runs whose rows are already in --out')
     p.add_argument('--grid', type=int, default=3, help='subjects in the picture grid')
+    p.add_argument('--protocol', default='subjects', choices=('subjects', 'identities'),
+                   help='subjects: one avatar per subject; identities: one network on many people, unseen people (nlfgs.identities)')
+    p.add_argument('--unseen', type=int, default=10, help='identities: people held out of training')
+    p.add_argument('--num', type=int, default=0, help='identities: use the first NUM subjects of the suite (0: all)')
+    p.add_argument('--refine_steps', type=int, default=200, help='identities: refinement steps for unseen people')
+    p.add_argument('--no_ablation', action='store_true', help='identities: skip the run without the identity latent')
     a = p.parse_args(argv)
+    if a.protocol == 'identities':
+        from nlfgs.identities import benchmark_identities, identities_table
+        res = benchmark_identities(a.suite, a.config, a.out, a.overrides, n_unseen=a.unseen, refine_steps=a.refine_steps,
+                                   ablation=not a.no_ablation, num=a.num, suite_base=a.suite_base, workers=a.workers, jobs=a.jobs)
+        print(identities_table(res)); return res
     res = benchmark(a.suite, a.config, a.out, tuple(a.fits.split(',')), a.overrides, suite_base=a.suite_base,
                     workers=a.workers, jobs=a.jobs, reuse=not a.fresh)
     out = Path(a.out or f'bench_out/{a.suite}')

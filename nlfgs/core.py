@@ -15,9 +15,10 @@ import yaml
 
 # %% auto #0
 __all__ = ['SysConfig', 'DataConfig', 'BodyConfig', 'NLFConfig', 'TemplateConfig', 'AvatarConfig', 'EncoderConfig',
-           'DecoderConfig', 'TrainConfig', 'RenderConfig', 'Config', 'ConfigError', 'check_value', 'from_dict',
-           'to_dict', 'check_config', 'apply_overrides', 'config_dir', 'available_configs', 'resolve_config_path',
-           'load_config', 'save_config', 'get_device', 'has_cuda', 'Gaussians', 'sh_to_rgb', 'rgb_to_sh']
+           'DecoderConfig', 'TrainConfig', 'RenderConfig', 'FitConfig', 'Config', 'ConfigError', 'check_value',
+           'from_dict', 'to_dict', 'check_config', 'apply_overrides', 'config_dir', 'available_configs',
+           'resolve_config_path', 'load_config', 'save_config', 'get_device', 'has_cuda', 'Gaussians', 'sh_to_rgb',
+           'rgb_to_sh']
 
 # %% ../nbs/00_core.ipynb #f71a794b
 @dataclass
@@ -35,6 +36,7 @@ class DataConfig:
     image_size: int = 128          # square images fed to encoder and renderer
     num_eval_views: int = 16       # held-out ring views written by the preprocessors
     fit_file: str = 'smplx.json'   # the body fit of each subject (synthetic subjects also have smplx_exact.json)
+    subjects: list = field(default_factory=list)  # with subject=all: only these subjects of data.root (empty: every one)
     debug_samples: int = 2
 
 @dataclass
@@ -95,6 +97,7 @@ class TrainConfig:
     weight_mask: float = 0.1
     weight_scale: float = 0.01
     weight_offset: float = 0.01
+    weight_opacity: float = 0.0    # pushes opacities towards 1 inside the surface (a solid avatar at any distance)
     grad_clip: float = 1.0
     amp: bool = True               # mixed precision on CUDA (ignored on CPU)
     compile: bool = False          # torch.compile encoder, decoder, posing and loss on CUDA (pays only for long runs)
@@ -113,7 +116,27 @@ class RenderConfig:
     backend: str = 'auto'          # 'auto', 'gsplat', 'torch'
     background: list = field(default_factory=lambda: [1.0, 1.0, 1.0])
     eps2d: float = 0.3             # low-pass filter added to 2D covariances (as gsplat)
+    antialias: bool = False        # gsplat's rasterize_mode='antialiased' (and the CPU twin's): the low-pass keeps energy
+    filter_3d: float = 0.0         # Mip-Splatting 3D filter variance (pixels² of the input views; 0.2 in the paper; 0: off)
     tile_size: int = 16
+
+@dataclass
+class FitConfig:
+    mode: str = 'none'             # 'none' (Gaussians on the body of the fit) or 'silhouette' (a clothed body fitted to the masks)
+    size: int = 192                # working image size of the silhouette fit
+    body_steps: int = 100          # stage 1: corrections of the body fit
+    disp_steps: int = 300          # stage 2: per-vertex displacements
+    lr_body: float = 3e-3
+    lr_disp: float = 3e-3
+    w_cover: float = 100.
+    w_lap: float = 1e6
+    w_edge: float = 10.
+    w_prior: float = 10.
+    radius: float = 0.
+    reskin_iters: int = 30
+    train_body: bool = True        # refine the body corrections during training, from photometry and masks
+    train_lr: float = 0.1          # their learning rate relative to train.lr
+    cache_dir: str = ''            # keep finished fits here, keyed by what they depend on ('': no cache)
 
 @dataclass
 class Config:
@@ -126,6 +149,7 @@ class Config:
     decoder: DecoderConfig = field(default_factory=DecoderConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     render: RenderConfig = field(default_factory=RenderConfig)
+    fit: FitConfig = field(default_factory=FitConfig)
 
 # %% ../nbs/00_core.ipynb #a135024e
 class ConfigError(ValueError):
@@ -176,7 +200,7 @@ def to_dict(cfg) -> dict:
 _CHOICES = {'sys.device': None, 'render.backend': ('auto', 'gsplat', 'torch'),
             'encoder.type': ('cnn', 'nlf', 'nlf+cnn'),   # nlf+cnn: NLF's coarse person-crop features next to the CNN's
             'encoder.pose_source': ('gt', 'nlf'), 'avatar.template.mode': ('default', 'generate', 'test'),
-            'train.accelerator': None, 'data.num_views': (1, 4)}
+            'train.accelerator': None, 'data.num_views': (1, 4), 'fit.mode': ('none', 'silhouette')}
 _NONEMPTY = ('data.root', 'data.subject', 'data.fit_file', 'body.model_path', 'avatar.template.path', 'train.output_dir', 'train.log_dir',
              'train.checkpoint_dir', 'render.save_path')
 

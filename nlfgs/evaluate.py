@@ -15,7 +15,7 @@ from .core import Config, apply_overrides, to_dict, Gaussians
 from .checkpoint import load_checkpoint_file, restore_checkpoint, model_overrides
 from .data import collate_avatar
 from .losses import image_metrics
-from .run import (Run, setup_run, resolve_device, unwrap, subject_geometry, autocast_for, to_device, render_views,
+from .run import (Run, setup_run, posed_body, resolve_device, unwrap, subject_geometry, autocast_for, to_device, render_views,
                        make_dataset, checkpoint_path, log_folder, cli_parser, config_from_args)
 
 # %% auto #0
@@ -35,7 +35,8 @@ def reconstruct(run: 'Run', batch: dict, model=None) -> Gaussians:
 def repose_avatar(run: 'Run', batch: dict, gaussians: Gaussians, params: dict) -> Gaussians:
     "The avatar reconstructed from `batch` (on its body) moved onto the body posed by `params` (novel poses, animation)."
     verts_from = subject_geometry(run, batch)[0]
-    verts_to = run.body({k: torch.as_tensor(v, dtype=torch.float32).to(run.device) for k, v in params.items()}).vertices
+    body = posed_body(run, batch['subject'][0])                     # the clothed, reskinned body with fit.mode=silhouette
+    verts_to = body({k: torch.as_tensor(v, dtype=torch.float32).to(run.device) for k, v in params.items()}).vertices
     return run.template.repose(gaussians, verts_from, verts_to)
 
 def reconstruct_subjects(run: 'Run', dataset, model=None):

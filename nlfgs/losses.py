@@ -14,7 +14,8 @@ import torch.nn.functional as F
 
 # %% auto #0
 __all__ = ['l1_loss', 'gaussian_window', 'ssim_map', 'ssim', 'psnr', 'mask_loss', 'scale_regulariser', 'offset_regulariser',
-           'AvatarLoss', 'check_finite', 'image_metrics', 'no_downloads', 'LPIPSMetric', 'lpips_metric_or_none']
+           'opacity_regulariser', 'AvatarLoss', 'check_finite', 'image_metrics', 'no_downloads', 'LPIPSMetric',
+           'lpips_metric_or_none']
 
 # %% ../nbs/07_losses.ipynb #5cfec3ae
 def _check_images(**imgs):
@@ -98,15 +99,20 @@ def offset_regulariser(offsets: torch.Tensor, unit: float = 1.0) -> torch.Tensor
     "Mean over Gaussians of the squared norm of offsets (..., 3), measured in `unit` metres."
     return (offsets / unit).square().sum(-1).mean()
 
+def opacity_regulariser(opacities: torch.Tensor) -> torch.Tensor:
+    """Mean of `1 - opacity`: Gaussians bound to the surface should be opaque. Faint Gaussians look solid only in
+    numbers, at the training distance; up close (a 2x or 4x render) they are a dot cloud."""
+    return (1 - opacities).mean()
+
 # %% ../nbs/07_losses.ipynb #ce898d6d
 class AvatarLoss(nn.Module):
-    "Weighted sum of L1, D-SSIM, alpha-mask and scale/offset regularisers; returns (total, detached tensor terms)."
+    "Weighted sum of L1, D-SSIM, alpha-mask and scale/offset/opacity regularisers; returns (total, detached tensor terms)."
     def __init__(self, weight_rgb: float = 1.0, weight_ssim: float = 0.2, weight_mask: float = 0.1,
                  weight_scale: float = 0.01, weight_offset: float = 0.01, max_log_scale: float = 1.0,
-                 offset_unit: float = 0.01, mask_kind: str = 'l1', ssim_window: int = 11):
+                 offset_unit: float = 0.01, mask_kind: str = 'l1', ssim_window: int = 11, weight_opacity: float = 0.0):
         super().__init__()
         self.weight_rgb, self.weight_ssim, self.weight_mask = float(weight_rgb), float(weight_ssim), float(weight_mask)
-        self.weight_scale, self.weight_offset = float(weight_scale), float(weight_offset)
+        self.weight_scale, self.weight_offset, self.weight_opacity = float(weight_scale), float(weight_offset), float(weight_opacity)
         self.max_log_scale, self.offset_unit, self.mask_kind, self.ssim_window = max_log_scale, offset_unit, mask_kind, ssim_window
 
     @classmethod
@@ -114,13 +120,13 @@ class AvatarLoss(nn.Module):
         "Weights from `cfg.train.weight_*`; keyword arguments override."
         t = cfg.train
         args = dict(weight_rgb=t.weight_rgb, weight_ssim=t.weight_ssim, weight_mask=t.weight_mask,
-                    weight_scale=t.weight_scale, weight_offset=t.weight_offset)
+                    weight_scale=t.weight_scale, weight_offset=t.weight_offset, weight_opacity=t.weight_opacity)
         args.update(kw)
         return cls(**args)
 
     def forward(self, rgb_pred: torch.Tensor, alpha_pred: Optional[torch.Tensor], rgb_gt: torch.Tensor,
                 mask_gt: Optional[torch.Tensor], offsets: Optional[torch.Tensor] = None,
-                log_scales: Optional[torch.Tensor] = None):
+                log_scales: Optional[torch.Tensor] = None, opacities: Optional[torch.Tensor] = None):
         _check_images(rgb_pred=rgb_pred, rgb_gt=rgb_gt, alpha_pred=alpha_pred, mask_gt=mask_gt)
         if rgb_pred.shape != rgb_gt.shape:
             raise ValueError(f"rgb_pred {tuple(rgb_pred.shape)} and rgb_gt {tuple(rgb_gt.shape)} differ in shape")
@@ -134,6 +140,8 @@ class AvatarLoss(nn.Module):
             parts['scale'] = (self.weight_scale, scale_regulariser(log_scales.float(), self.max_log_scale))
         if self.weight_offset and offsets is not None:
             parts['offset'] = (self.weight_offset, offset_regulariser(offsets.float(), self.offset_unit))
+        if self.weight_opacity and opacities is not None:
+            parts['opacity'] = (self.weight_opacity, opacity_regulariser(opacities.float()))
         total = sum(w * v for w, v in parts.values()) if parts else pred.sum() * 0
         terms = {k: v.detach() for k, (w, v) in parts.items()}     # tensors: no GPU sync here (float() them to log)
         with torch.no_grad(): terms['psnr'] = psnr(pred, gt)

@@ -11,17 +11,19 @@ import numpy as np
 import torch
 from fastcore.script import call_parse
 
-from .core import Gaussians
+from pathlib import Path
+from .core import Gaussians, apply_overrides
 from .camera import canonical_cameras, eval_cameras, VIEW_ORDER
 from .meshrender import MeshRenderer
 from .render import render, random_gaussians, scene_cameras
 from .data import collate_avatar
-from .run import cli_parser, config_from_args, setup_run, make_dataset, to_device, SubjectCache, StepTimer
+from .run import cli_parser, config_from_args, setup_run, make_dataset, to_device, SubjectCache, StepTimer, vertices_of
 from .train import make_loss, make_optimizer, train_step
 from .evaluate import reconstruct
 
 # %% auto #0
-__all__ = ['mesh_render_benchmark', 'bench_mesh_render', 'run_render_benchmark', 'bench_render', 'bench_train']
+__all__ = ['mesh_render_benchmark', 'bench_mesh_render', 'run_render_benchmark', 'bench_render', 'time_training', 'bench_train',
+           'bench_main_job']
 
 # %% ../nbs/11_perf.ipynb #d80cce57
 def mesh_render_benchmark(size: int = 1024, subdivisions: int = 7, views: Sequence[int] = (1, 4), verbose: bool = True) -> dict:
@@ -116,38 +118,106 @@ def bench_render(cpu_gaussians: str = '10000,50000',  # CPU rasteriser: numbers 
 def _sync(device):
     if device.type == 'cuda': torch.cuda.synchronize(device)
 
-def bench_train(argv: Sequence[str] | None = None):
+def _gsplat_ms(n: int, views: int, size: int, repeats: int = 10) -> float:
+    "gsplat forward + backward of `n` random Gaussians into `views` views at `size`² (ms, median of the best)."
+    return _bench_one(n, size, views, repeats, 'cuda', 'gsplat')['fwd_bwd_ms']
+
+def _views_batch(batch: dict, views: int) -> dict:
+    "The batch with `views` input views: a prefix of the inputs, or the inputs followed by held-out views."
+    from nlfgs.camera import cat_cameras
+    b = dict(batch)
+    if views <= batch['images'].shape[1]:
+        b['images'], b['masks'] = batch['images'][:, :views], batch['masks'][:, :views]
+        b['cameras'] = batch['cameras'].views(slice(0, views))
+        return b
+    extra = views - batch['images'].shape[1]
+    b['images'] = torch.cat([batch['images'], batch['eval_images'][:, :extra]], 1)
+    b['masks'] = torch.cat([batch['masks'], batch['eval_masks'][:, :extra]], 1)
+    b['cameras'] = cat_cameras(batch['cameras'], batch['eval_cameras'].views(slice(0, extra)))
+    return b
+
+def time_training(cfg, steps: int = 30, warmup: int = 5, views: Optional[int] = None) -> dict:
+    "Median step, split, feed-forward time and peak memory of `cfg`'s training on its first subject."
+    run = setup_run(cfg); dev, model = run.device, run.model
+    batch = to_device(collate_avatar([make_dataset(cfg, 'train', eval_views=True)[0]]), dev)
+    if views: batch = _views_batch(batch, views)
+    nv = batch['images'].shape[1]
+    (verts, geom), loss_fn = SubjectCache(run)(batch), make_loss(cfg, dev)
+    opt = make_optimizer(cfg, model, dev)
+    train_fit = cfg.fit.mode != 'none' and cfg.fit.train_body
+    def step(timer=None):
+        v = vertices_of(run, batch, grad=True) if train_fit else verts
+        train_step(model, batch, v, loss_fn, opt, cfg, dev, geom=geom, timer=timer)
+    for i in range(warmup): step()
+    if dev.type == 'cuda': torch.cuda.reset_peak_memory_stats(dev)
+    times = []
+    for i in range(steps):
+        _sync(dev); t = time.perf_counter(); step(); _sync(dev); times.append(time.perf_counter() - t)
+    parts = []
+    for i in range(steps):
+        timer = StepTimer(enabled=True, sync=dev.type == 'cuda'); step(timer); parts.append(timer.times)
+    ff = []
+    with torch.no_grad():
+        for i in range(steps):
+            _sync(dev); t = time.perf_counter(); model(batch, verts, geom=geom); _sync(dev); ff.append(time.perf_counter() - t)
+    med = lambda xs: float(np.median(xs)) * 1e3
+    res = dict(device=str(torch.cuda.get_device_name(dev) if dev.type == 'cuda' else 'cpu'), gaussians=run.template.n,
+               views=nv, image_size=cfg.data.image_size, step_ms_median=med(times),
+               split_ms={k: med([p[k] for p in parts]) for k in parts[0]}, feedforward_ms_median=med(ff),
+               peak_mem_gb=torch.cuda.max_memory_allocated(dev) / 2**30 if dev.type == 'cuda' else None)
+    if dev.type == 'cuda':
+        res['gsplat_fwd_bwd_ms'] = _gsplat_ms(run.template.n, nv, cfg.data.image_size)
+        res['step_over_gsplat'] = res['step_ms_median'] / res['gsplat_fwd_bwd_ms']
+        res['feedforward_over_gsplat'] = res['feedforward_ms_median'] / res['gsplat_fwd_bwd_ms']
+    del run, model, opt
+    if dev.type == 'cuda': torch.cuda.empty_cache()
+    return res
+
+def bench_train(argv: Sequence[str] | None = None) -> list:
     "Console script `nlfgs_bench_train`: median training-step time, its split, feed-forward time (printed)."
     p = cli_parser('nlfgs_bench_train', 'Time nlfgs training steps and feed-forward reconstruction.')
     p.add_argument('--steps', type=int, default=30); p.add_argument('--warmup', type=int, default=5)
+    p.add_argument('--sweep', action='store_true', help='k = 2, 4, 8 Gaussians per face x 1, 4, 8 views: a scaling table')
     a = p.parse_args(argv); cfg = config_from_args(a)
-    run = setup_run(cfg); dev, model = run.device, run.model
-    batch = to_device(collate_avatar([make_dataset(cfg, 'train')[0]]), dev)
-    (verts, geom), loss_fn = SubjectCache(run)(batch), make_loss(cfg, dev)
-    opt = make_optimizer(cfg, model, dev)
-    for i in range(a.warmup): train_step(model, batch, verts, loss_fn, opt, cfg, dev, geom=geom)
-    if dev.type == 'cuda': torch.cuda.reset_peak_memory_stats(dev)
-    times = []
-    for i in range(a.steps):
-        _sync(dev); t = time.perf_counter()
-        train_step(model, batch, verts, loss_fn, opt, cfg, dev, geom=geom)
-        _sync(dev); times.append(time.perf_counter() - t)
-    parts = []
-    for i in range(a.steps):
-        timer = StepTimer(enabled=True, sync=dev.type == 'cuda')
-        train_step(model, batch, verts, loss_fn, opt, cfg, dev, timer=timer, geom=geom); parts.append(timer.times)
-    ff = []
-    for i in range(a.steps):
-        _sync(dev); t = time.perf_counter(); reconstruct(run, batch); _sync(dev)
-        ff.append(time.perf_counter() - t)
-    med = lambda xs: float(np.median(xs)) * 1e3
-    res = dict(device=str(torch.cuda.get_device_name(dev) if dev.type == 'cuda' else 'cpu'), gaussians=run.template.n,
-               views=cfg.data.num_views, image_size=cfg.data.image_size, step_ms_median=med(times),
-               split_ms={k: med([p[k] for p in parts]) for k in parts[0]}, feedforward_ms_median=med(ff),
-               peak_mem_gb=torch.cuda.max_memory_allocated(dev) / 2**30 if dev.type == 'cuda' else None)
-    print(f"{res['device']}: {res['gaussians']} Gaussians, {res['views']} views at {res['image_size']}^2")
-    print(f"training step: median {res['step_ms_median']:.2f} ms over {a.steps} steps")
-    print('split (synchronised): ' + ', '.join(f'{k} {v:.2f} ms' for k, v in res['split_ms'].items())
-          + f" (sum {sum(res['split_ms'].values()):.2f} ms)")
-    print(f"feed-forward reconstruction ({cfg.data.num_views} images -> Gaussians): median {res['feedforward_ms_median']:.2f} ms")
-    if res['peak_mem_gb'] is not None: print(f"peak GPU memory {res['peak_mem_gb']:.2f} GiB")
+    grid = [(k, v) for k in (2, 4, 8) for v in (1, 4, 8)] if a.sweep else [(None, None)]
+    rows = []
+    for k, v in grid:
+        c = cfg if k is None else apply_overrides(cfg, [f'avatar.template.k_num_gaussians={k}'])
+        rows.append(res := time_training(c, a.steps, a.warmup, v))
+        if not a.sweep:
+            print(f"{res['device']}: {res['gaussians']} Gaussians, {res['views']} views at {res['image_size']}^2")
+            print(f"training step: median {res['step_ms_median']:.2f} ms over {a.steps} steps")
+            print('split (synchronised): ' + ', '.join(f'{k_} {v_:.2f} ms' for k_, v_ in res['split_ms'].items())
+                  + f" (sum {sum(res['split_ms'].values()):.2f} ms)")
+            print(f"feed-forward reconstruction ({res['views']} images -> Gaussians): median {res['feedforward_ms_median']:.2f} ms")
+            if res['peak_mem_gb'] is not None:
+                print(f"peak GPU memory {res['peak_mem_gb']:.2f} GiB; gsplat forward+backward alone {res['gsplat_fwd_bwd_ms']:.2f} ms: "
+                      f"step {res['step_over_gsplat']:.1f}x, feed-forward {res['feedforward_over_gsplat']:.1f}x of it")
+    if a.sweep:
+        print('| Gaussians | views | step ms | feed-forward ms | gsplat fwd+bwd ms | step / gsplat | peak GiB |')
+        print('|---|---|---|---|---|---|---|')
+        for r in rows:
+            print(f"| {r['gaussians']} | {r['views']} | {r['step_ms_median']:.2f} | {r['feedforward_ms_median']:.2f} | "
+                  f"{r.get('gsplat_fwd_bwd_ms', float('nan')):.2f} | {r.get('step_over_gsplat', float('nan')):.1f} | "
+                  f"{(r['peak_mem_gb'] or 0):.2f} |")
+    return rows
+
+def bench_main_job(argv: Sequence[str] | None = None) -> dict:
+    """Console script `nlfgs_bench_main_job`: the main job (`nlfgs_train --config CFG ...`) in a cold process, wall time
+    from launch to exit, with its held-out figures."""
+    import subprocess, sys, tempfile, json
+    p = cli_parser('nlfgs_bench_main_job', 'Time the main job in a fresh process (cold start: imports, data, fit, training, evaluation).')
+    a = p.parse_args(argv)
+    d = Path(tempfile.mkdtemp())
+    over = [f'train.output_dir={d}/output', f'train.log_dir={d}/logs', f'train.checkpoint_dir={d}/ck', f'render.save_path={d}/renders',
+            f'avatar.template.path={d}/template.ply', *a.overrides]
+    t0 = time.perf_counter()
+    r = subprocess.run([sys.executable, '-m', 'nlfgs.train', '--config', a.config, *over], capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if r.returncode: raise RuntimeError(f"main job failed ({r.returncode}):\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
+    cfg = config_from_args(a)
+    m = json.loads((Path(f'{d}/logs') / cfg.data.subject / 'metrics.json').read_text())
+    res = dict(config=a.config, wall_seconds=round(wall, 1), train_seconds=m['train_seconds'],
+               heldout_psnr=m['heldout_psnr'], heldout_psnr_masked=m['heldout_psnr_masked'])
+    print(json.dumps(res))
+    return res

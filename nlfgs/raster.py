@@ -41,10 +41,12 @@ class Projection:
     radii: torch.Tensor     # (V, N, 2) int32 bbox half-sizes in pixels, 0 where culled
     valid: torch.Tensor     # (V, N) bool
     cov2d: torch.Tensor     # (V, N, 3) 2D covariance [xx, xy, yy] incl. eps2d
+    opacities: torch.Tensor # (V, N) the opacities composited: the input's, times the compensation when antialiased
 
 def project_gaussians(means, quats, scales, opacities, viewmats, Ks, width: int, height: int, eps2d: float = 0.3,
-                      near_plane: float = 0.01, far_plane: float = 1e10) -> Projection:
-    "EWA-project Gaussians (N, ...) into V OpenCV cameras `viewmats` (V, 4, 4), `Ks` (V, 3, 3), as gsplat does."
+                      near_plane: float = 0.01, far_plane: float = 1e10, antialiased: bool = False) -> Projection:
+    """EWA-project Gaussians (N, ...) into V OpenCV cameras `viewmats` (V, 4, 4), `Ks` (V, 3, 3), as gsplat does;
+    `antialiased`: gsplat's `rasterize_mode='antialiased'` (opacity times `sqrt(det(Σ) / det(Σ + eps2d I))`)."""
     Rv, t = viewmats[:, :3, :3], viewmats[:, :3, 3]
     mc = torch.matmul(means, Rv.transpose(1, 2)) + t[:, None]                 # (V, N, 3) camera frame
     x, y, z = mc.unbind(-1)
@@ -69,8 +71,12 @@ def project_gaussians(means, quats, scales, opacities, viewmats, Ks, width: int,
     dok = det > 0
     rdet = 1 / torch.where(dok, det, torch.ones_like(det))
     conics = torch.stack([c * rdet, -b * rdet, a * rdet], -1)
+    ops = opacities.expand_as(z)
+    if antialiased:                                                           # gsplat's add_blur compensation
+        det0 = (a - eps2d) * (c - eps2d) - b * b
+        ops = ops * torch.sqrt((det0 * rdet).clamp_min(1e-12))               # gsplat: sqrt(max(0, det0 / det))
     with torch.no_grad():
-        op = opacities.detach().expand_as(z)
+        op = ops.detach()
         extend = torch.sqrt(2 * torch.log((op / ALPHA_MIN).clamp_min(1.0))).clamp_max(EXTEND)
         rx = torch.ceil(extend * a.detach().clamp_min(0).sqrt())
         ry = torch.ceil(extend * c.detach().clamp_min(0).sqrt())
@@ -78,7 +84,7 @@ def project_gaussians(means, quats, scales, opacities, viewmats, Ks, width: int,
         inside = (m[..., 0] + rx > 0) & (m[..., 0] - rx < width) & (m[..., 1] + ry > 0) & (m[..., 1] - ry < height)
         valid = zok & dok & (op >= ALPHA_MIN) & (rx > 0) & (ry > 0) & inside
         radii = torch.stack([rx, ry], -1).masked_fill(~valid[..., None], 0).to(torch.int32)
-    return Projection(means2d, conics, z, radii, valid, torch.stack([a, b, c], -1))
+    return Projection(means2d, conics, z, radii, valid, torch.stack([a, b, c], -1), ops)
 
 # %% ../nbs/04_raster.ipynb #d43a57ec
 SH_C0 = 0.2820947917738781
@@ -381,7 +387,7 @@ def sh_degree_of(sh): return int(round(sh.shape[-2] ** 0.5)) - 1
 def rasterize_torch(means, quats, scales, opacities, sh, viewmats, Ks, width: int, height: int,
                     sh_degree: Optional[int] = None, backgrounds=None, eps2d: float = 0.3, near_plane: float = 0.01,
                     far_plane: float = 1e10, render_depth: bool = False, tile_size: int = TORCH_TILE_SIZE,
-                    block: int = 64, max_elems: int = 2 ** 18, max_view_gaussians: int = 2 ** 18):
+                    block: int = 64, max_elems: int = 2 ** 18, max_view_gaussians: int = 2 ** 18, antialiased: bool = False):
     """Pure-PyTorch twin of `gsplat.rasterization(..., packed=False)` for SH colours: Gaussians (N, ...), cameras
     (V, ...) -> (colours (V,H,W,3[+1 depth]), alphas (V,H,W,1), meta). Views are rendered in groups of at most
     `max_view_gaussians` (view, Gaussian) pairs, which keeps the work arrays cache- and allocator-friendly."""
@@ -391,20 +397,20 @@ def rasterize_torch(means, quats, scales, opacities, sh, viewmats, Ks, width: in
     if V > per:
         parts = [rasterize_torch(means, quats, scales, opacities, sh, viewmats[i:i + per], Ks[i:i + per], width, height,
                                  sh_degree, None if backgrounds is None else backgrounds[i:i + per], eps2d, near_plane,
-                                 far_plane, render_depth, tile_size, block, max_elems, max_view_gaussians)
+                                 far_plane, render_depth, tile_size, block, max_elems, max_view_gaussians, antialiased)
                  for i in range(0, V, per)]
         meta = {k: torch.cat([p_[2][k] for p_ in parts]) for k in ('means2d', 'radii', 'depths', 'conics')}
         meta.update(n_isects=sum(p_[2]['n_isects'] for p_ in parts), tile_size=tile_size)
         return torch.cat([p_[0] for p_ in parts]), torch.cat([p_[1] for p_ in parts]), meta
     deg = sh_degree_of(sh) if sh_degree is None else sh_degree
-    proj = project_gaussians(means, quats, scales, opacities, viewmats, Ks, width, height, eps2d, near_plane, far_plane)
+    proj = project_gaussians(means, quats, scales, opacities, viewmats, Ks, width, height, eps2d, near_plane, far_plane, antialiased)
     colors = sh_colors(sh, means, camera_center(viewmats), deg)
     if render_depth:
         colors = torch.cat([colors, proj.depths[..., None]], -1)
         if backgrounds is not None: backgrounds = torch.cat([backgrounds, torch.zeros_like(backgrounds[:, :1])], -1)
     bins = bin_gaussians(proj.means2d, proj.radii, proj.depths, proj.valid, width, height, tile_size)
     img, alpha = rasterize_tiles(proj.means2d.reshape(-1, 2), proj.conics.reshape(-1, 3),
-                                 opacities[None].expand(V, N).reshape(-1), colors.reshape(V * N, colors.shape[-1]), bins,
+                                 proj.opacities.reshape(-1), colors.reshape(V * N, colors.shape[-1]), bins,
                                  backgrounds, block, max_elems)
     if render_depth: img = torch.cat([img[..., :-1], img[..., -1:] / alpha.clamp_min(1e-10)], -1)
     meta = dict(means2d=proj.means2d, radii=proj.radii, depths=proj.depths, conics=proj.conics,

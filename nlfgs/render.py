@@ -12,17 +12,17 @@ import torch
 import torch.nn.functional as F
 
 from .core import Gaussians, rgb_to_sh
-from .camera import Cameras, orbit_cameras
+from .camera import Cameras, orbit_cameras, project_points
 from .raster import rasterize_torch, sh_degree_of
 
 # %% auto #0
-__all__ = ['rasterize_gsplat', 'RenderOutput', 'resolve_backend', 'render', 'render_batch', 'random_gaussians', 'scene_cameras',
-           'compare_backends']
+__all__ = ['rasterize_gsplat', 'RenderOutput', 'resolve_backend', 'render', 'render_batch', 'footprint_3d', 'filter_3d',
+           'random_gaussians', 'scene_cameras', 'compare_backends']
 
 # %% ../nbs/04a_render.ipynb #ec01a075
 def rasterize_gsplat(means, quats, scales, opacities, sh, viewmats, Ks, width: int, height: int,
                      sh_degree: Optional[int] = None, backgrounds=None, eps2d: float = 0.3, near_plane: float = 0.01,
-                     far_plane: float = 1e10, render_depth: bool = False, tile_size: int = 16, **_):
+                     far_plane: float = 1e10, render_depth: bool = False, tile_size: int = 16, antialiased: bool = False, **_):
     "`gsplat.rasterization` with our conventions (CUDA tensors only; gsplat is imported here, never at module level)."
     if not (means.is_cuda and torch.cuda.is_available()):
         raise RuntimeError("the gsplat backend needs CUDA tensors (and a CUDA machine); use backend='torch' on the CPU")
@@ -32,7 +32,8 @@ def rasterize_gsplat(means, quats, scales, opacities, sh, viewmats, Ks, width: i
     img, alpha, meta = rasterization(f32(means), f32(quats), f32(scales), f32(opacities), f32(sh), f32(viewmats),
                                      f32(Ks), width, height, near_plane=near_plane, far_plane=far_plane, eps2d=eps2d,
                                      sh_degree=deg, packed=False, tile_size=tile_size, backgrounds=f32(backgrounds),
-                                     render_mode='RGB+ED' if render_depth else 'RGB', rasterize_mode='classic')
+                                     render_mode='RGB+ED' if render_depth else 'RGB',
+                                     rasterize_mode='antialiased' if antialiased else 'classic')
     return img, alpha, meta
 
 # %% ../nbs/04a_render.ipynb #42934dcb
@@ -105,6 +106,28 @@ def render_batch(gaussians: Gaussians, cameras: Cameras, width: Optional[int] = 
     return RenderOutput(torch.stack([o.rgb for o in outs]), torch.stack([o.alpha for o in outs]), depth,
                         dict(backend=outs[0].meta['backend'], items=[o.meta for o in outs]))
 
+# %% ../nbs/04a_render.ipynb #3e8779f0
+def footprint_3d(means: torch.Tensor, cameras: Cameras, near: float = .01) -> torch.Tensor:
+    "Per Gaussian, the smallest z / f over the `cameras` (V) (or (B, V)) that have it in front and in the image: (..., N)."
+    uv, z = project_points(means, cameras.viewmats, cameras.Ks)
+    f = cameras.Ks[..., 0, 0][..., None]
+    seen = (z > near) & (uv[..., 0] >= 0) & (uv[..., 0] < cameras.width) & (uv[..., 1] >= 0) & (uv[..., 1] < cameras.height)
+    fp = torch.where(seen, z / f, torch.full_like(z, float('inf'))).amin(-2)
+    return torch.where(torch.isfinite(fp), fp, torch.zeros_like(fp))            # seen by none: no filter
+
+def filter_3d(gaussians: Gaussians, cameras: Cameras, variance: float = 0.2, flat: bool = True) -> Gaussians:
+    """Gaussians convolved with Mip-Splatting's 3D filter for the views `cameras` (`variance` in pixels²; 0: unchanged).
+    `flat`: the opacity compensation uses the two widest axes only. Mip-Splatting's full `sqrt(det Σ / det(Σ + σ²I))`
+    also counts the thickness, which dims a flat surface disc seen face-on by `s_thin / σ` although its projected
+    footprint grows only in-plane; for Gaussians bound to a surface the in-plane ratio is the right one."""
+    if variance <= 0: return gaussians
+    g = gaussians
+    with torch.no_grad(): sig2 = variance * footprint_3d(g.means.detach(), cameras).to(g.scales.dtype)[..., None] ** 2
+    s2 = g.scales ** 2 + sig2
+    r = (g.scales ** 2 / s2).sort(-1).values                                  # the ratio of each axis, thinnest axis...
+    damp = torch.sqrt(r[..., 1] * r[..., 2]) if flat else torch.sqrt(r.prod(-1))   # ...left out for surface discs
+    return Gaussians(g.means, g.quats, s2.sqrt(), g.opacities * damp, g.sh)
+
 # %% ../nbs/04a_render.ipynb #3463069f
 def random_gaussians(n: int, kind: str = 'shell', sh_degree: int = 1, seed: int = 0, device='cpu',
                      dtype=torch.float32) -> Gaussians:
@@ -142,7 +165,8 @@ def scene_cameras(n_views: int = 4, size: int = 128, radius: float = 2.8, elevat
 # %% ../nbs/04a_render.ipynb #a7b9574e
 def _cos(a, b): return float(F.cosine_similarity(a.reshape(1, -1).double(), b.reshape(1, -1).double())[0])
 
-def compare_backends(n: int = 5000, size: int = 128, n_views: int = 2, sh_degree: int = 3, seed: int = 0) -> dict:
+def compare_backends(n: int = 5000, size: int = 128, n_views: int = 2, sh_degree: int = 3, seed: int = 0,
+                     antialiased: bool = False) -> dict:
     "Render a random shell scene with gsplat (CUDA) and the torch rasteriser (CPU); max/mean |diff| and grad cosines."
     if not torch.cuda.is_available(): raise RuntimeError("compare_backends needs CUDA (gsplat)")
     g = random_gaussians(n, 'shell', sh_degree=sh_degree, seed=seed)
@@ -153,7 +177,8 @@ def compare_backends(n: int = 5000, size: int = 128, n_views: int = 2, sh_degree
     res, grads = {}, {}
     for dev in ('cuda', 'cpu'):
         ps = [t.to(dev).clone().requires_grad_() for t in (g.means, g.quats, g.scales, g.opacities, g.sh)]
-        o = render(Gaussians(*ps), cams, background=[.2, .4, .6], return_depth=True, backend='gsplat' if dev == 'cuda' else 'torch')
+        o = render(Gaussians(*ps), cams, background=[.2, .4, .6], return_depth=True, backend='gsplat' if dev == 'cuda' else 'torch',
+                   antialiased=antialiased)
         loss = (o.rgb * wr.to(dev)).sum() + (o.alpha * wa.to(dev)).sum() + (o.depth * o.alpha * wd.to(dev)).sum()
         loss.backward()
         res[dev] = [t.detach().cpu() for t in (o.rgb, o.alpha, o.depth * o.alpha)]

@@ -15,7 +15,7 @@ import torch
 import torch.nn as nn
 import torch.distributed as dist
 
-from .core import Config, load_config, get_device, Gaussians
+from .core import Config, load_config, get_device, Gaussians, apply_overrides
 from .camera import Cameras
 from .body import body_model_from_config
 from .data import AvatarDataset
@@ -24,13 +24,16 @@ from .template import build_template
 from .encoder import AvatarEncoder
 from .nlf import body_params_for_sample, nlf_adapter_from_config
 from .decoder import GaussianDecoder, decoder_to_template_inputs
-from .render import render_batch
+from .render import render_batch, filter_3d
+from .data import collate_avatar
+from .fit import SubjectFit, FittedBody, fit_silhouettes, fit_settings
 
 # %% auto #0
 __all__ = ['set_seed', 'resolve_device', 'StepTimer', 'AvatarModel', 'unwrap', 'body_vertices', 'render_views',
            'setup_distributed', 'to_device', 'autocast_for', 'subjects_of', 'make_dataset', 'Run', 'setup_run',
-           'compile_model', 'vertices_of', 'subject_geometry', 'SubjectCache', 'tiny_overrides', 'checkpoint_path',
-           'log_folder', 'cli_parser', 'config_from_args']
+           'compile_model', 'subject_fit', 'fit_subject', 'vertices_of', 'posed_body', 'subject_geometry',
+           'select_items', 'SubjectCache', 'tiny_overrides', 'checkpoint_path', 'log_folder', 'cli_parser',
+           'config_from_args']
 
 # %% ../nbs/08_run.ipynb #6ce1989f
 def set_seed(seed: int):
@@ -64,14 +67,16 @@ class AvatarModel(nn.Module):
         self.cfg, self.template = cfg, template
         self.encoder = AvatarEncoder(cfg)
         self.decoder = GaussianDecoder.from_config(cfg, self.encoder.out_dim, init_log_scales=template.init_log_scales)
+        self.fits = nn.ModuleDict()            # per subject: the clothed body (`nlfgs.fit.SubjectFit`), fit.mode=silhouette
 
     def forward(self, batch: dict, vertices: torch.Tensor, timer=None, geom: dict | None = None):
         timer = timer or StepTimer()
         with timer('encoder'):
-            enc = self.encoder(batch['images'], batch['masks'], batch['cameras'], vertices, self.template, geom)
+            enc = self.encoder(batch['images'], batch['masks'], batch['cameras'], vertices.detach(), self.template, geom)
         with timer('decoder'):
             dec = self.decoder(enc['features'], self.template.cano_means, enc.get('latent'), base_rgb=enc.get('rgb'))
             gs = self.template.pose(vertices.float(), **{k: v.float() for k, v in decoder_to_template_inputs(dec).items()})
+            gs = filter_3d(gs, batch['cameras'], self.cfg.render.filter_3d)      # no Gaussian thinner than the inputs' pixels
         return gs, dec, enc
 
 def unwrap(model: nn.Module) -> nn.Module:
@@ -88,7 +93,7 @@ def body_vertices(body_model, batch: dict, device, adapter=None, source: str = '
 def render_views(gaussians: Gaussians, cameras: Cameras, cfg: Config):
     "Render batched Gaussians (B,N,..) into their cameras (B,V): rgb (B,V,3,H,W), alpha (B,V,1,H,W)."
     out = render_batch(gaussians, cameras, background=cfg.render.background, backend=cfg.render.backend,
-                       sh_degree=cfg.decoder.sh_degree, eps2d=cfg.render.eps2d)
+                       sh_degree=cfg.decoder.sh_degree, eps2d=cfg.render.eps2d, antialiased=cfg.render.antialias)
     return out.rgb.permute(0, 1, 4, 2, 3), out.alpha.permute(0, 1, 4, 2, 3)
 
 # %% ../nbs/08_run.ipynb #3cbe9029
@@ -96,7 +101,9 @@ def setup_distributed(device: torch.device) -> tuple[int, int]:
     "Initialise torch.distributed from torchrun's environment; returns (rank, world_size)."
     if int(os.environ.get('WORLD_SIZE', '1')) <= 1: return 0, 1
     if not dist.is_initialized():
-        if device.type == 'cuda': torch.cuda.set_device(device)
+        if device.type == 'cuda':
+            os.environ.setdefault('NCCL_NVLS_ENABLE', '0')       # NVLink multicast off (the lent machines need it so)
+            torch.cuda.set_device(device)
         dist.init_process_group('nccl' if device.type == 'cuda' else 'gloo')
     return dist.get_rank(), dist.get_world_size()
 
@@ -111,8 +118,8 @@ def autocast_for(device: torch.device, enabled: bool):
 
 # %% ../nbs/08_run.ipynb #9a514f02
 def subjects_of(cfg: Config):
-    "None (every subject under data.root) for data.subject 'all', else the one subject."
-    return None if cfg.data.subject in ('all', '*') else [cfg.data.subject]
+    "For data.subject 'all': `data.subjects` (None when empty: every subject under data.root); else the one subject."
+    return (list(map(str, cfg.data.subjects)) or None) if cfg.data.subject in ('all', '*') else [cfg.data.subject]
 
 def make_dataset(cfg: Config, split: str = 'train', eval_views: bool = False, **kw) -> AvatarDataset:
     "The `AvatarDataset` of a config (`kw`: e.g. `eval_prefix`, `eval_size` for other held-out sets)."
@@ -137,8 +144,11 @@ def setup_run(cfg: Config, device: torch.device | None = None) -> Run:
     body = body_model_from_config(cfg).to(device)
     template = build_template(cfg, body).to(device)
     model = AvatarModel(cfg, template).to(device)
+    run = Run(cfg, device, body, template, model, nlf_adapter_from_config(cfg, device))
+    if cfg.fit.mode != 'none':
+        for s in make_dataset(cfg, 'all').subjects: subject_fit(run, s)
     if cfg.train.compile and device.type == 'cuda': compile_model(model)
-    return Run(cfg, device, body, template, model, nlf_adapter_from_config(cfg, device))
+    return run
 
 def compile_model(model: AvatarModel) -> AvatarModel:
     """torch.compile the encoder, decoder and posing in place. The step is otherwise bound by kernel launches
@@ -148,23 +158,100 @@ def compile_model(model: AvatarModel) -> AvatarModel:
         setattr(mod, name, torch.compile(getattr(mod, name)))
     return model
 
-def vertices_of(run: Run, batch: dict) -> torch.Tensor:
-    "Posed body vertices for a batch, from the configured pose source."
-    return body_vertices(run.body, batch, run.device, run.adapter, run.cfg.encoder.pose_source)
+def _fit_key(subject: str) -> str: return 's_' + ''.join(c if c.isalnum() or c in '-_' else '_' for c in subject)
+
+def subject_fit(run: Run, subject: str) -> Optional[SubjectFit]:
+    "The `SubjectFit` of `subject` (made, unfitted, when new); None with `fit.mode=none`."
+    if run.cfg.fit.mode == 'none': return None
+    fits, key = unwrap(run.model).fits, _fit_key(subject)
+    if key not in fits:
+        f = SubjectFit(run.body.num_verts, run.body.dims['betas']).to(run.device)
+        f.disp.requires_grad_(False)                                  # displacements: from the silhouette fit only
+        for p_ in f.body_parameters(): p_.requires_grad_(run.cfg.fit.train_body)
+        fits[key] = f
+    return fits[key]
+
+def fit_subject(run: Run, subject: str, log=None) -> dict:
+    "Run the silhouette fit of `subject` (masks and cameras of its input views at `fit.size`) unless it is done."
+    fit = subject_fit(run, subject)
+    if fit is None or fit.is_fitted: return {}
+    cfg = run.cfg
+    cache = _fit_cache_path(cfg, subject) if cfg.fit.cache_dir else None
+    if cache is not None and cache.is_file():
+        d = torch.load(cache, map_location=run.device, weights_only=True)
+        with torch.no_grad():
+            for k, v in d['state'].items(): fit.state_dict()[k].copy_(v)
+        return dict(d['rec'], cached=True)
+    ds = AvatarDataset(cfg.data.root, [subject], num_views=cfg.data.num_views, image_size=cfg.fit.size,
+                       background=tuple(cfg.render.background), fit_file=cfg.data.fit_file)
+    item = to_device(collate_avatar([ds[0]]), run.device)
+    params = {k: v.to(run.device) for k, v in body_params_for_sample(item, cfg.encoder.pose_source, run.adapter).items()}
+    rec = fit_silhouettes(fit, run.body, params, item['masks'][0], item['cameras'][0], fit_settings(cfg), log)
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f'.{cache.name}.{os.getpid()}.tmp')
+        torch.save(dict(state={k: v.detach().cpu() for k, v in fit.state_dict().items()}, rec=rec), tmp); os.replace(tmp, cache)
+    return rec
+
+def _fit_cache_path(cfg: Config, subject: str) -> Path:
+    "`<fit.cache_dir>/<subject>-<hash>.pt`, the hash of everything the fit depends on (settings, fit file, body model)."
+    import hashlib, json, dataclasses
+    d = Path(cfg.data.root) / subject
+    h = hashlib.sha256(json.dumps(dict(fit={k: v for k, v in dataclasses.asdict(cfg.fit).items() if k not in ('cache_dir', 'train_body', 'train_lr')},
+                                       views=cfg.data.num_views, source=cfg.encoder.pose_source, body=[cfg.body.model_path, cfg.body.gender],
+                                       nlf=cfg.nlf.checkpoint_path), sort_keys=True).encode())
+    for f in (cfg.data.fit_file, 'cameras.json'): h.update((d / f).read_bytes() if (d / f).is_file() else b'')
+    return Path(cfg.fit.cache_dir) / f'{subject}-{h.hexdigest()[:16]}.pt'
+
+def vertices_of(run: Run, batch: dict, grad: bool = False, frozen: bool = False) -> torch.Tensor:
+    """Posed vertices (B, V, 3) of the bodies the Gaussians sit on: the body of the configured pose source, or with
+    `fit.mode=silhouette` each subject's clothed body (fitted first if needed); `grad`: differentiable in the fit;
+    `frozen`: with the body corrections as the silhouette fit left them (see `SubjectFit.params`)."""
+    if run.cfg.fit.mode == 'none': return body_vertices(run.body, batch, run.device, run.adapter, run.cfg.encoder.pose_source)
+    params = body_params_for_sample(batch, run.cfg.encoder.pose_source, run.adapter)
+    out = []
+    for i, s in enumerate(batch['subject']):
+        fit = subject_fit(run, s)
+        if not fit.is_fitted: fit_subject(run, s)
+        with torch.set_grad_enabled(grad):
+            out.append(fit.vertices(run.body, {k: v[i:i + 1].to(run.device) for k, v in params.items()}, frozen=frozen))
+    return torch.cat(out)
+
+def posed_body(run: Run, subject: str):
+    "What poses `subject`'s avatar in other poses: the body model, or its `FittedBody` (clothed, reskinned)."
+    fit = subject_fit(run, subject)
+    return run.body if fit is None else FittedBody(run.body, fit)
 
 def subject_geometry(run: Run, batch: dict) -> tuple[torch.Tensor, dict]:
-    "Posed body vertices and the encoder's view geometry for a batch's input views."
+    """Posed body vertices and the encoder's view geometry for a batch's input views (the view geometry from the
+    clothed body as the silhouette fit left it: it does not depend on when it is computed)."""
     verts = vertices_of(run, batch)
-    return verts, run.model.encoder.geometry(verts, batch['cameras'], run.template)
+    gv = vertices_of(run, batch, frozen=True) if run.cfg.fit.mode != 'none' else verts
+    return verts, unwrap(run.model).encoder.geometry(gv, batch['cameras'], run.template)
+
+def select_items(batch: dict, idx: Sequence[int]) -> dict:
+    "The items `idx` of a collated batch (tensors, `Cameras`, nested dicts and lists along the batch dimension)."
+    ix = torch.as_tensor(list(idx), dtype=torch.long)
+    def sel(v):
+        if torch.is_tensor(v): return v[ix.to(v.device)]
+        if isinstance(v, Cameras): return Cameras(v.viewmats[ix.to(v.viewmats.device)], v.Ks[ix.to(v.Ks.device)], v.width, v.height, v.names)
+        if isinstance(v, dict): return {k: sel(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)): return [v[i] for i in idx]
+        return v
+    return {k: sel(v) for k, v in batch.items()}
 
 class SubjectCache:
     """Per subject: posed body vertices and the encoder's view geometry (Gaussian centres, visibility). Neither
-    changes during training (the body's parameters and the cameras are fixed), so both are computed once."""
+    changes during training (the body's parameters and the cameras are fixed), so both are computed once per subject
+    and a batch of any subjects is assembled from them."""
     def __init__(self, run: 'Run'): self.run, self.cache = run, {}
     def __call__(self, batch) -> tuple[torch.Tensor, dict]:
-        key = tuple(batch['subject'])
-        if key not in self.cache: self.cache[key] = subject_geometry(self.run, batch)
-        return self.cache[key]
+        subs = list(batch['subject'])
+        for i, s in enumerate(subs):
+            if s not in self.cache: self.cache[s] = subject_geometry(self.run, select_items(batch, [i]))
+        if len(subs) == 1: return self.cache[subs[0]]
+        verts = torch.cat([self.cache[s][0] for s in subs])
+        return verts, {k: torch.cat([self.cache[s][1][k] for s in subs]) for k in self.cache[subs[0]][1]}
 
 def tiny_overrides(folder, steps: int = 12, extra: Sequence[str] = (), data_root: str = '../data/processed',
                    model_path: str = '../models/smplx_toy') -> list:
@@ -173,7 +260,9 @@ def tiny_overrides(folder, steps: int = 12, extra: Sequence[str] = (), data_root
             'avatar.template.k_num_gaussians=1', f'avatar.template.path={folder}/template.ply',
             'decoder.hidden_dim=32', 'decoder.num_layers=2', 'encoder.feat_dim=8', 'encoder.latent_dim=8',
             f'train.max_steps={steps}', 'train.eval_every=0', 'train.ckpt_every=4', 'train.log_every=1',
-            'train.warmup_steps=2', f'train.output_dir={folder}/output', f'train.log_dir={folder}/logs',
+            'train.warmup_steps=2', 'fit.size=64', 'fit.body_steps=10', 'fit.disp_steps=20',
+            'render.filter_3d=0', 'render.antialias=false',   # a 32-px pixel is 7 cm wide at 3 m: both would fade the tiny runs
+            f'train.output_dir={folder}/output', f'train.log_dir={folder}/logs',
             f'train.checkpoint_dir={folder}/ck', f'render.save_path={folder}/renders', *extra]
 
 # %% ../nbs/08_run.ipynb #5fa2e8bc

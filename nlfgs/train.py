@@ -21,13 +21,13 @@ from .data import collate_avatar
 from .losses import AvatarLoss, check_finite
 from .run import (StepTimer, set_seed, resolve_device, setup_distributed, setup_run, make_dataset, to_device,
                        autocast_for, render_views, SubjectCache, vertices_of, checkpoint_path, log_folder, cli_parser,
-                       config_from_args, tiny_overrides)
+                       config_from_args, tiny_overrides, unwrap)
 from .evaluate import evaluate, finish, save_debug_sample, reconstruct
 
 # %% auto #0
 __all__ = ['warmup_cosine', 'make_schedule', 'load_checkpoint', 'get_logger', 'MetricsCSV', 'make_optimizer', 'make_loss',
            'train_step', 'RunExistsError', 'open_run', 'EpochSampler', 'TrainingDiverged', 'divergence_message',
-           'train', 'train_cli']
+           'fit_errors', 'fit_subjects', 'train', 'train_cli']
 
 # %% ../nbs/08b_train.ipynb #8a6b2a1a
 def warmup_cosine(step: int, total: int, warmup: int, floor: float = 0.05) -> float:
@@ -39,7 +39,9 @@ def warmup_cosine(step: int, total: int, warmup: int, floor: float = 0.05) -> fl
 def make_schedule(opt, cfg: Config, total: int, step: int = 0):
     """Warmup + cosine over `total` steps, positioned at `step`, from `train.lr` (a resumed run with a new `train.lr`
     or `train.max_steps` continues on the new schedule)."""
-    for g in opt.param_groups: g['lr'] = g['initial_lr'] = cfg.train.lr; g['weight_decay'] = cfg.train.weight_decay
+    for g in opt.param_groups:
+        g['lr'] = g['initial_lr'] = cfg.train.lr * g.get('lr_scale', 1.)
+        g['weight_decay'] = cfg.train.weight_decay if g.get('lr_scale', 1.) == 1. else 0.
     return torch.optim.lr_scheduler.LambdaLR(opt, lambda s: warmup_cosine(s, total, cfg.train.warmup_steps), last_epoch=step - 1)
 
 # %% ../nbs/08b_train.ipynb #5fa2e8bc
@@ -82,9 +84,14 @@ class MetricsCSV:
 
 # %% ../nbs/08b_train.ipynb #aea7ca26
 def make_optimizer(cfg: Config, model: nn.Module, device) -> torch.optim.Optimizer:
-    "AdamW (the fused CUDA kernel on GPU)."
-    return torch.optim.AdamW(model.parameters(), lr=cfg.train.lr, weight_decay=cfg.train.weight_decay,
-                             fused=device.type == 'cuda')
+    """AdamW (the fused CUDA kernel on GPU): the network at `train.lr`; the subjects' body-fit corrections, when they
+    are trained (`fit.train_body`), at `fit.train_lr` times it, without weight decay."""
+    fits = list(unwrap(model).fits.parameters()) if hasattr(unwrap(model), 'fits') else []
+    ids = {id(p) for p in fits}
+    groups = [dict(params=[p for p in model.parameters() if id(p) not in ids and p.requires_grad], lr_scale=1.)]
+    fp = [p for p in fits if p.requires_grad]
+    if fp: groups.append(dict(params=fp, lr_scale=cfg.fit.train_lr, weight_decay=0., lr=cfg.train.lr * cfg.fit.train_lr))
+    return torch.optim.AdamW(groups, lr=cfg.train.lr, weight_decay=cfg.train.weight_decay, fused=device.type == 'cuda')
 
 def make_loss(cfg: Config, device) -> AvatarLoss:
     "The configured loss, compiled on CUDA when `train.compile` is set."
@@ -102,7 +109,8 @@ def train_step(model, batch, vertices, loss_fn, opt, cfg: Config, device, timer:
         rgb, alpha = render_views(gs, batch['cameras'], cfg)
     with timer('loss'):
         total, terms = loss_fn(rgb.flatten(0, 1), alpha.flatten(0, 1), batch['images'].flatten(0, 1),
-                               batch['masks'].flatten(0, 1), offsets=dec['offsets'].float(), log_scales=dec['log_scales'].float())
+                               batch['masks'].flatten(0, 1), offsets=dec['offsets'].float(), log_scales=dec['log_scales'].float(),
+                               opacities=gs.opacities)
     with timer('backward'):
         opt.zero_grad(set_to_none=True)
         total.backward()
@@ -183,6 +191,30 @@ def divergence_message(err, batch, verts, cfg: Config, step: int) -> str:
     except Exception: kept = "no usable checkpoint was written yet"
     return f"training diverged at step {step}: {err}. Likely cause: {cause}. {kept}"
 
+def fit_errors(run, subject: str) -> dict:
+    """The body-fit error (`nlfgs.fit.body_fit_error`) of `subject`'s fit file before and with its fit's corrections,
+    against `smplx_exact.json` (synthetic subjects); {} where there is no exact fit."""
+    from nlfgs.run import subject_fit
+    from nlfgs.fit import body_fit_error
+    from nlfgs.data import load_smplx_json
+    d, fit = Path(run.cfg.data.root) / subject, subject_fit(run, subject)
+    if fit is None or not (d / 'smplx_exact.json').is_file() or run.cfg.data.fit_file == 'smplx_exact.json': return {}
+    t = lambda p: {k: torch.as_tensor(v, dtype=torch.float32).to(run.device) for k, v in load_smplx_json(p)[0].items()}
+    est, exact = t(d / run.cfg.data.fit_file), t(d / 'smplx_exact.json')
+    with torch.no_grad():
+        return dict(before=body_fit_error(run.body, est, exact), after=body_fit_error(run.body, fit.params(est), exact))
+
+def fit_subjects(run, subjects, log=None) -> dict:
+    """Silhouette-fit every subject not fitted yet (`fit.mode=silhouette`; a resumed run keeps its fits): per subject
+    the fit's record (silhouette IoU before/after, displacements, seconds) and its body-fit errors (`fit_errors`)."""
+    from nlfgs.run import fit_subject
+    out = {}
+    if run.cfg.fit.mode == 'none': return out
+    for s in subjects:
+        rec = fit_subject(run, s, log)
+        if rec: out[s] = dict(rec, body_fit_error=fit_errors(run, s))
+    return out
+
 def train(cfg: Config) -> dict:
     "Train an avatar per `cfg`; returns final held-out metrics and output paths."
     check_config(cfg)
@@ -219,8 +251,11 @@ def _train(cfg, device, rank, world, main) -> dict:
             step = restore_checkpoint(ckd, model, opt, restore_rng=True)
             log.info(f'resumed from {used} at step {step}')
     sched = make_schedule(opt, cfg, total, step)
+    fit_records = fit_subjects(run, ds.subjects, log) if main or world > 1 else {}
+    train_fit = cfg.fit.mode != 'none' and cfg.fit.train_body
     if world > 1:
-        model = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == 'cuda' else None)
+        model = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == 'cuda' else None,
+                                                    find_unused_parameters=cfg.fit.mode != 'none')
     loss_fn, subject_cache = make_loss(cfg, device), SubjectCache(run)
     csvlog = MetricsCSV(log_folder(cfg) / 'metrics.csv') if main else None
     evlog = MetricsCSV(log_folder(cfg) / 'eval.csv') if main else None
@@ -234,6 +269,7 @@ def _train(cfg, device, rank, world, main) -> dict:
         if step >= total or (cfg.train.stop_after and step - start >= cfg.train.stop_after): break
         batch = to_device(batch, device)
         verts, geom = subject_cache(batch)
+        if train_fit: verts = vertices_of(run, batch, grad=True)          # the body-fit corrections learn too
         try: terms = train_step(model, batch, verts, loss_fn, opt, cfg, device, step=step, geom=geom)
         except FloatingPointError as e:
             msg = divergence_message(e, batch, verts, cfg, step)
@@ -256,6 +292,10 @@ def _train(cfg, device, rank, world, main) -> dict:
         log.info(f'stopped after {step - start} steps at step {step}/{total}: continue with --resume')
         result = dict(step=step, stopped=True, checkpoint=str(ck.resolve())) if main else {}
     else: result = finish(run, model, eval_ds, cfg, log, step, time.time() - t0, train_subjects=ds.subjects) if main else {}
+    if main and cfg.fit.mode != 'none':                # the clothed-body fits: silhouettes, and the body fit before/after
+        fits = {s: dict(fit_records.get(s, {}), body_fit_error_trained=fit_errors(run, s)) for s in ds.subjects}
+        (log_folder(cfg) / 'fit.json').write_text(json.dumps(fits, indent=1))
+        result['fit'] = fits
     if world > 1: dist.barrier(); dist.destroy_process_group()
     return result
 

@@ -18,8 +18,8 @@ from .camera import Cameras, orbit_cameras
 from .render import render, resolve_backend
 
 # %% auto #0
-__all__ = ['frame_scene', 'ViewFrame', 'render_view', 'view_image', 'GaussianViewer', 'view_gaussians', 'check_video_path',
-           'write_video', 'turntable']
+__all__ = ['frame_scene', 'ViewFrame', 'render_view', 'view_image', 'GaussianViewer', 'view_gaussians', 'has_mp4',
+           'check_video_path', 'write_video', 'turntable']
 
 # %% ../nbs/04b_viewer.ipynb #390f357b
 def frame_scene(gaussians: Gaussians, fov_deg: float = 40.):
@@ -178,17 +178,22 @@ def view_gaussians(gaussians: Gaussians, **kw) -> GaussianViewer:
     return GaussianViewer(gaussians, **kw)
 
 # %% ../nbs/04b_viewer.ipynb #5e91b5f6
+def _ffmpeg_problem() -> Optional[str]:
+    try:
+        import imageio_ffmpeg
+        imageio_ffmpeg.get_ffmpeg_exe(); return None
+    except Exception as e: return f'{type(e).__name__}: {e}'
+
+def has_mp4() -> bool:
+    "Whether MP4 can be written here (imageio with its ffmpeg binary, a dependency of nlfgs)."
+    return _ffmpeg_problem() is None
+
 def check_video_path(path) -> Path:
     "`path` as a Path if it ends in .gif or .mp4 (and, for .mp4, ffmpeg is there), else an error saying what to do."
     path = Path(path)
     if path.suffix.lower() not in ('.gif', '.mp4'): raise ValueError(f"videos are written as .gif or .mp4, not {path.suffix!r}")
-    if path.suffix.lower() == '.mp4':
-        try:
-            import imageio_ffmpeg
-            imageio_ffmpeg.get_ffmpeg_exe()
-        except Exception as e:
-            raise RuntimeError(f"writing MP4 needs imageio with ffmpeg (pip install 'imageio[ffmpeg]'): {e}. "
-                               "Write a .gif instead.") from None
+    if path.suffix.lower() == '.mp4' and (err := _ffmpeg_problem()):
+        raise RuntimeError(f"writing MP4 needs imageio with ffmpeg (pip install 'imageio[ffmpeg]'): {err}. Write a .gif instead.")
     return path
 
 def write_video(path, frames, fps: float = 12) -> Path:
