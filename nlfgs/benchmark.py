@@ -39,13 +39,18 @@ def _stored_size(ds, subject, prefix):
     names = [n for n in ds.cameras[subject] if n.startswith(prefix)]
     return ds.cameras[subject][names[0]]['width'] if names else 0
 
-def evaluate_subject(run, subject: str, scales=(1, 2, 4), lpips=None, keep_renders: bool = False) -> dict:
-    "All held-out metrics of one trained subject: {set: metrics} (sets `ring_1x`, `ring_2x`, ..., `pose1`, ...)."
+def evaluate_subject(run, subject: str, scales=(1, 2, 4), lpips=None, keep_renders: bool = False, refine_steps: int = 0) -> dict:
+    """All held-out metrics of one trained subject: {set: metrics} (sets `ring_1x`, `ring_2x`, ..., `pose1`, ...);
+    with `refine_steps`, also those of the avatar refined on its input views (`refine_avatar`) as `ref_<set>` (not
+    for `elev`/`close`), and `refine_seconds`."""
     cfg, size = run.cfg, run.cfg.data.image_size
     base = make_dataset(cfg, 'all')
     batch = to_device(collate_avatar([base[base.subjects.index(subject)]]), run.device)
     gs = reconstruct(run, batch)
-    out, renders = {}, {}
+    out, renders, variants = {}, {}, [('', gs)]
+    if refine_steps:
+        from nlfgs.refine import refine_avatar
+        gr, rec = refine_avatar(run, batch, refine_steps); variants.append(('ref_', gr)); out['refine_seconds'] = rec['seconds']
     d = Path(cfg.data.root) / subject
     poses = json.loads((d / 'poses_exact.json').read_text()) if (d / 'poses_exact.json').is_file() else {}
     own = load_smplx_json(d / cfg.data.fit_file)[0]                    # the avatar's identity: shape and scale of its fit
@@ -57,9 +62,11 @@ def evaluate_subject(run, subject: str, scales=(1, 2, 4), lpips=None, keep_rende
         elif stored < k * size: continue
         ds = make_dataset(cfg, 'all', eval_views=True, eval_prefix=prefix, eval_size=k * size)
         b = to_device(collate_avatar([ds[ds.subjects.index(subject)]]), run.device)
-        g = gs if name not in poses else repose_avatar(run, b, gs, {kk: torch.tensor(v, dtype=torch.float32) for kk, v in poses[name].items()})
-        out[name], r = view_set_metrics(run, g, b, lpips)
-        if keep_renders: renders[name] = (r.cpu(), b['eval_images'][0].cpu())
+        for tag, g0 in variants:
+            if tag and name in ('elev', 'close'): continue
+            g = g0 if name not in poses else repose_avatar(run, b, g0, {kk: torch.tensor(v, dtype=torch.float32) for kk, v in poses[name].items()})
+            out[tag + name], r = view_set_metrics(run, g, b, lpips)
+            if keep_renders and not tag: renders[name] = (r.cpu(), b['eval_images'][0].cpu())
     return (out, renders) if keep_renders else out
 
 # %% ../nbs/10_benchmark.ipynb #b3n00010
@@ -72,7 +79,7 @@ def subject_config(cfg: Config, root, subject: str, out, fit: str = 'noisy') -> 
                                  f'render.save_path={o}/renders', f'avatar.template.path={o}/template_{subject}.ply',
                                  'train.overwrite=true', 'train.resume=false'])
 
-def benchmark_subject(cfg: Config, root, subject: str, out, fit: str = 'noisy', lpips=None) -> dict:
+def benchmark_subject(cfg: Config, root, subject: str, out, fit: str = 'noisy', lpips=None, refine_steps: int = 0) -> dict:
     "Train one subject and evaluate it: {'subject', 'fit', 'garment_class', 'train_seconds', sets...}."
     from nlfgs.train import train
     c = subject_config(cfg, root, subject, out, fit)
@@ -80,7 +87,7 @@ def benchmark_subject(cfg: Config, root, subject: str, out, fit: str = 'noisy', 
     run = load_trained(c)
     meta = load_smplx_json(Path(root) / subject / 'smplx.json')[1]
     return dict(subject=subject, fit=fit, garment_class=meta.get('garment_class', '?'), train_seconds=round(seconds, 1),
-                steps=res.get('step'), **evaluate_subject(run, subject, lpips=lpips))
+                steps=res.get('step'), refine_steps=refine_steps, **evaluate_subject(run, subject, lpips=lpips, refine_steps=refine_steps))
 
 # %% ../nbs/10_benchmark.ipynb #b3n00011
 KEYS = ('psnr_masked', 'ssim_masked', 'psnr', 'ssim', 'alpha_in_mask', 'lpips')
@@ -108,15 +115,19 @@ def aggregate(rows: list) -> dict:
 
 # %% ../nbs/10_benchmark.ipynb #b3n00012
 def markdown_table(agg: dict, sets=('ring_1x', 'ring_2x', 'ring_4x', 'elev', 'close', 'pose1', 'pose2')) -> str:
-    "A markdown table: per fit and group, masked PSNR (mean ± std) of each set, full PSNR at 1x, alpha in the mask at 1x/2x/4x."
-    head = ['fit', 'group', 'n'] + [f'{s} masked PSNR' for s in sets] + ['ring_1x full PSNR'] + [f'alpha {s[-2:]}' for s in sets[:3]]
+    """A markdown table: per fit and group, masked PSNR (mean ± std) of each set (and of the refined avatar's, when
+    measured), full PSNR at 1x, alpha in the mask at 1x/2x/4x."""
+    refined = [f'ref_{s}' for s in sets if any(f'ref_{s}.psnr_masked' in st for v in agg.values() if isinstance(v, dict)
+                                                for st in v.values() if isinstance(st, dict))]
+    alphas, sets = sets[:3], tuple(sets) + tuple(refined)
+    head = ['fit', 'group', 'n'] + [f'{s} masked PSNR' for s in sets] + ['ring_1x full PSNR'] + [f'alpha {s[-2:]}' for s in alphas]
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     f = lambda st, k: f"{st[k]['mean']:.2f} ± {st[k]['std']:.2f}" if k in st else '–'
     for fit in ('noisy', 'exact'):
         for g, st in agg.get(fit, {}).items():
             n = max((v['n'] for k, v in st.items() if k != 'train_seconds'), default=0)
             row = [fit, g, str(n)] + [f(st, f'{s}.psnr_masked') for s in sets] + [f(st, 'ring_1x.psnr')]
-            row += [f"{st[f'{s}.alpha_in_mask']['mean']:.3f}" if f'{s}.alpha_in_mask' in st else '–' for s in sets[:3]]
+            row += [f"{st[f'{s}.alpha_in_mask']['mean']:.3f}" if f'{s}.alpha_in_mask' in st else '–' for s in alphas]
             lines.append('| ' + ' | '.join(row) + ' |')
     return '\n'.join(lines)
 
@@ -134,9 +145,9 @@ def _run_key(cfg: Config) -> str:
 
 def _bench_job(args):
     "One (fit, subject) run in a worker process: the row, also written to `out/<fit>/rows/<subject>.json`."
-    cfg, root, s, out, fit, threads = args
+    cfg, root, s, out, fit, threads, refine_steps = args
     if threads: torch.set_num_threads(threads)
-    r = benchmark_subject(cfg, root, s, out, fit, lpips_metric_or_none())
+    r = benchmark_subject(cfg, root, s, out, fit, lpips_metric_or_none(), refine_steps)
     r['run_key'] = _run_key(subject_config(cfg, root, s, out, fit))
     p = _row_path(out, fit, s); p.parent.mkdir(parents=True, exist_ok=True)
     tmp = p.with_suffix('.tmp'); tmp.write_text(json.dumps(r, indent=1)); os.replace(tmp, p)
@@ -145,11 +156,12 @@ def _bench_job(args):
 def benchmark(suite: str = 'tiny', config: str = 'nlfgs_base', out: Optional[str] = None, fits: Sequence[str] = ('noisy', 'exact'),
               overrides: Sequence[str] = (), subjects: Optional[Sequence[str]] = None, suite_base: str = 'data/suites',
               workers: int = 0, suite_overrides: Optional[dict] = None, jobs: int = 1, reuse: bool = True,
-              verbose: bool = True) -> dict:
+              refine_steps: int = 0, verbose: bool = True) -> dict:
     """Run the per-subject protocol on a suite; writes `out/results.json`, `out/results.md`; returns {'rows', 'aggregate'}.
     `jobs` runs that many (fit, subject) trainings at once (separate processes; on one GPU they share it); a finished
     run of the same settings (its row in `out/<fit>/rows/`) is reused unless `reuse=False`, so an interrupted
-    benchmark continues where it stopped."""
+    benchmark continues where it stopped. `refine_steps` also measures each avatar after that many steps of
+    per-Gaussian refinement on its input views (`ref_*` sets)."""
     cfg = load_config(config, overrides)
     root = ensure_suite(suite, suite_base, workers, cfg.body.model_path, cfg.body.toy, **(suite_overrides or {}))
     out = Path(out or f'bench_out/{suite}')
@@ -160,13 +172,14 @@ def benchmark(suite: str = 'tiny', config: str = 'nlfgs_base', out: Optional[str
             p = _row_path(out, fit, s)
             if reuse and p.is_file():
                 r = json.loads(p.read_text())
-                if r.get('run_key') == _run_key(subject_config(cfg, root, s, out, fit)): rows[fit, s] = r; continue
+                if r.get('run_key') == _run_key(subject_config(cfg, root, s, out, fit)) and r.get('refine_steps', 0) == refine_steps:
+                    rows[fit, s] = r; continue
             todo.append((fit, s))
     def report(r):
         if verbose: print(f"{r['fit']:>5} {r['subject']}: masked PSNR " + ', '.join(
-            f"{k} {v['psnr_masked']:.2f}" for k, v in r.items() if isinstance(v, dict)) + f" ({r['train_seconds']:.0f} s)", flush=True)
+            f"{k} {v['psnr_masked']:.2f}" for k, v in r.items() if isinstance(v, dict) and 'psnr_masked' in v) + f" ({r['train_seconds']:.0f} s)", flush=True)
     threads = max(1, (os.cpu_count() or 1) // max(1, jobs))
-    args = [(cfg, root, s, out, fit, threads if jobs > 1 else 0) for fit, s in todo]
+    args = [(cfg, root, s, out, fit, threads if jobs > 1 else 0, refine_steps) for fit, s in todo]
     if jobs > 1 and len(args) > 1:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
@@ -216,16 +229,17 @@ def benchmark_cli(argv: Optional[Sequence[str]] = None):
                    help='subjects: one avatar per subject; identities: one network on many people, unseen people (nlfgs.identities)')
     p.add_argument('--unseen', type=int, default=10, help='identities: people held out of training')
     p.add_argument('--num', type=int, default=0, help='identities: use the first NUM subjects of the suite (0: all)')
-    p.add_argument('--refine_steps', type=int, default=200, help='identities: refinement steps for unseen people')
+    p.add_argument('--refine_steps', type=int, default=-1,
+                   help='refinement steps (identities: of unseen people, default 200; subjects: of every avatar, default 0)')
     p.add_argument('--no_ablation', action='store_true', help='identities: skip the run without the identity latent')
     a = p.parse_args(argv)
     if a.protocol == 'identities':
         from nlfgs.identities import benchmark_identities, identities_table
-        res = benchmark_identities(a.suite, a.config, a.out, a.overrides, n_unseen=a.unseen, refine_steps=a.refine_steps,
+        res = benchmark_identities(a.suite, a.config, a.out, a.overrides, n_unseen=a.unseen, refine_steps=200 if a.refine_steps < 0 else a.refine_steps,
                                    ablation=not a.no_ablation, num=a.num, suite_base=a.suite_base, workers=a.workers, jobs=a.jobs)
         print(identities_table(res)); return res
     res = benchmark(a.suite, a.config, a.out, tuple(a.fits.split(',')), a.overrides, suite_base=a.suite_base,
-                    workers=a.workers, jobs=a.jobs, reuse=not a.fresh)
+                    workers=a.workers, jobs=a.jobs, reuse=not a.fresh, refine_steps=max(a.refine_steps, 0))
     out = Path(a.out or f'bench_out/{a.suite}')
     if a.grid:
         cfg = load_config(a.config, a.overrides)

@@ -132,7 +132,7 @@ class FitConfig:
     w_lap: float = 1e6
     w_edge: float = 10.
     w_prior: float = 10.
-    radius: float = 0.
+    radius: float = 0.             # coverage tolerance, pixels at `size` (0: size / 128, the projected vertex spacing)
     reskin_iters: int = 30
     train_body: bool = True        # refine the body corrections during training, from photometry and masks
     train_lr: float = 0.1          # their learning rate relative to train.lr

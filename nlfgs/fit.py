@@ -154,7 +154,7 @@ class FitSettings:
     w_lap: float = 1e6           # on |L D|² (metres²): stiff, so whole limbs inflate rather than single vertices
     w_edge: float = 10.          # on (posed edge length / body edge length - 1)²
     w_prior: float = 10.         # on the body corrections (radians², metres², betas², log-scale²)
-    radius: float = 0.           # coverage tolerance (pixels at `size`)
+    radius: float = 0.           # coverage tolerance (pixels at `size`); 0: size / 128, the projected vertex spacing
     reskin_iters: int = 30       # smoothing passes of the skinning weights of displaced vertices
     reskin_dist: float = .03     # displacement (m) at which a vertex takes its neighbours' weights fully
 
@@ -199,7 +199,7 @@ def _fit_silhouettes(fit: SubjectFit, body, base: dict, masks: torch.Tensor, cam
         opt = torch.optim.Adam(fit.body_parameters(), lr=s.lr_body) if stage == 'body' else torch.optim.Adam([fit.disp], lr=s.lr_disp)
         for it in range(steps):
             verts = fit.vertices(body, base)[0]
-            t = silhouette_terms(verts, cams, dist, m, s.radius)
+            t = silhouette_terms(verts, cams, dist, m, s.radius or s.size / 128)
             prior = sum((p ** 2).sum() for p in fit.body_parameters())
             loss = s.w_inside * t['inside'] + s.w_cover * t['cover'] * (1. if stage == 'disp' else s.w_cover_body) + s.w_prior * prior
             if stage == 'disp':
@@ -208,7 +208,7 @@ def _fit_silhouettes(fit: SubjectFit, body, base: dict, masks: torch.Tensor, cam
                 loss = loss + s.w_lap * lap + s.w_edge * ((ln / rest_len - 1) ** 2).mean()
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
         rec.update({f'{stage}_inside': float(t['inside'].detach()), f'{stage}_cover': float(t['cover'].detach())})
-    for p, f in zip(fit.parameters(), flags): p.requires_grad_(f)
+    for p, f in zip(fit.parameters(), flags): p.requires_grad_(f); p.grad = None   # no stale gradient for training's clip
     with torch.no_grad():
         if s.reskin_iters > 0: fit.weights.copy_(reskin(body, fit.disp, s.reskin_iters, s.reskin_dist, L))
         fit.fitted.fill_(1); fit.snapshot()
@@ -246,6 +246,7 @@ def reskin(body, disp: torch.Tensor, iters: int = 30, dist: float = .03, L: Opti
     L = mesh_laplacian(body.faces, body.num_verts).to(disp.device) if L is None else L
     a = (disp.detach().norm(dim=-1, keepdim=True) / dist).clamp(0, 1)
     for _ in range(iters): W = W - a * (L @ W)                                # W_i <- (1-a) W_i + a mean(W_neighbours)
+    W = torch.where(W > 1e-12, W, torch.zeros_like(W))   # no denormal dust: sparse sums differ there between runs
     return W / W.sum(-1, keepdim=True).clamp_min(1e-8)
 
 # %% ../nbs/07b_fit.ipynb #f7b00022

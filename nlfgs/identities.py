@@ -21,7 +21,7 @@ from .synth import ensure_suite
 from .benchmark import view_set_metrics, evaluate_subject, KEYS
 
 # %% auto #0
-__all__ = ['identity_split', 'identities_config', 'evaluate_unseen', 'identities_table', 'benchmark_identities',
+__all__ = ['identity_split', 'identities_config', 'evaluate_unseen', 'identities_table', 'prefit', 'benchmark_identities',
            'identity_latents', 'pca_2d']
 
 # %% ../nbs/10a_identities.ipynb #i1d00006
@@ -74,7 +74,8 @@ def evaluate_unseen(run, subject: str, refine_steps: int = 200, lpips=None) -> d
     "Feed-forward and refined metrics (ring at 1x, novel poses) and timings of a subject the run never trained on."
     cfg = apply_overrides(run.cfg, [f'data.subject={subject}', 'data.subjects=[]'])
     run.cfg = cfg
-    t0 = time.perf_counter(); fit_subject(run, subject); fit_s = time.perf_counter() - t0
+    t0 = time.perf_counter(); rec = fit_subject(run, subject); fit_s = time.perf_counter() - t0
+    if rec.get('cached'): fit_s = rec.get('seconds', fit_s)          # fitted ahead (`prefit`): the time it took there
     ds = make_dataset(cfg, 'all', eval_views=True)
     batch = to_device(collate_avatar([ds[0]]), run.device)
     gs, ff_s = _timed(lambda: reconstruct(run, batch), run.device)
@@ -105,6 +106,10 @@ def identities_table(res: dict) -> str:
                      f"{np.median([r['feedforward_ms'] for r in un]):.1f}" if un else '–',
                      f"{np.median([r['refine_seconds'] for r in un if 'refine_seconds' in r]):.2f}" if un and 'refine_seconds' in un[0] else '–',
                      f"{v['train_seconds']:.0f}"]) + ' |')
+    if res.get('single'):                                         # the same seen people, each trained on its own
+        sg = res['single']
+        lines.append('| ' + ' | '.join(['single-subject', '1', f(_mean(sg, 'ring_1x')), f(_mean(sg, 'pose1'))] + ['–'] * 6
+                                       + [f"{np.mean([r['train_seconds'] for r in sg]):.0f}"]) + ' |')
     return '\n'.join(lines)
 
 def _variant(args) -> tuple:
@@ -119,12 +124,46 @@ def _variant(args) -> tuple:
     un = [evaluate_unseen(load_trained(c), s, refine_steps) for s in unseen]
     return ('latent' if latent else 'no_latent'), dict(train_seconds=round(secs, 1), seen=seen, unseen=un)
 
+def _single(args) -> tuple:
+    "The single-subject baseline of one seen identity (`benchmark_subject`, noisy fit)."
+    from nlfgs.benchmark import benchmark_subject
+    cfg, root, s, out, threads = args
+    if threads: torch.set_num_threads(threads)
+    return 'single', benchmark_subject(cfg, root, s, Path(out) / 'single', 'noisy')
+
+def _prefit_job(args):
+    "Silhouette-fit one subject on the CPU (one thread) into `fit.cache_dir`; its record."
+    import tempfile
+    from nlfgs.run import setup_run
+    cfg, root, s = args
+    torch.set_num_threads(1)
+    with tempfile.TemporaryDirectory() as tmp:
+        c = apply_overrides(cfg, [f'data.root={root}', f'data.subject={s}', 'data.subjects=[]', 'sys.device=cpu',
+                                  'train.accelerator=cpu', 'render.backend=torch', 'train.compile=false',
+                                  f'avatar.template.path={tmp}/template.ply'])
+        run = setup_run(c, torch.device('cpu'))
+        return s, fit_subject(run, s)
+
+def prefit(cfg: Config, root, subjects: Sequence[str], workers: int = 0) -> dict:
+    """Silhouette fits of `subjects` computed ahead, in parallel CPU processes, into `cfg.fit.cache_dir` (training and
+    `evaluate_unseen` then load them): {subject: record}."""
+    import os, multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+    assert cfg.fit.cache_dir, 'prefit needs fit.cache_dir'
+    args = [(cfg, str(root), s) for s in subjects]
+    if not args or cfg.fit.mode == 'none': return {}
+    import nlfgs.identities as I                                     # by module: spawned workers import it
+    with ProcessPoolExecutor(min(len(args), workers or os.cpu_count() or 1), mp_context=mp.get_context('spawn')) as ex:
+        return dict(ex.map(I._prefit_job, args))
+
 def benchmark_identities(suite: str = 'tiny', config: str = 'nlfgs_base', out: Optional[str] = None, overrides: Sequence[str] = (),
                          n_unseen: int = 2, n_seen: int = 4, refine_steps: int = 200, ablation: bool = True, num: int = 0,
                          suite_base: str = 'data/suites', workers: int = 0, suite_overrides: Optional[dict] = None,
-                         seed: int = 0, jobs: int = 1, verbose: bool = True) -> dict:
+                         seed: int = 0, jobs: int = 1, single: bool = True, verbose: bool = True) -> dict:
     """The many-identities protocol on a suite (its first `num` subjects; 0: all); returns and writes the results.
-    `jobs=2` trains the two variants at once (separate processes sharing the GPU)."""
+    Every subject is silhouette-fitted first, in parallel (`prefit`, into `fit.cache_dir`, by default `out/fitcache`);
+    `single` also trains the first `n_seen` seen people one by one (the single-subject baseline); `jobs>1` runs the
+    variants and baselines at once (separate processes sharing the GPU)."""
     cfg = load_config(config, overrides)
     so = {**({'num': num} if num else {}), **(suite_overrides or {})}
     root = ensure_suite(suite, suite_base, workers, cfg.body.model_path, cfg.body.toy, **so)
@@ -132,17 +171,23 @@ def benchmark_identities(suite: str = 'tiny', config: str = 'nlfgs_base', out: O
     names = sorted(p.name for p in root.iterdir() if (p / 'cameras.json').is_file())
     if num: names = sorted(names, key=lambda n: n[-3:])[:num]
     train_ids, unseen = identity_split(root, names, n_unseen, seed)
-    res = dict(suite=suite, config=config, overrides=list(overrides), train=train_ids, unseen=unseen, variants={})
+    res = dict(suite=suite, config=config, overrides=list(overrides), train=train_ids, unseen=unseen, variants={}, single=[])
+    if not cfg.fit.cache_dir: cfg = apply_overrides(cfg, [f'fit.cache_dir={out}/fitcache'])
+    t0 = time.time(); prefit(cfg, root, names, workers); res['prefit_seconds'] = round(time.time() - t0, 1)
     variants = (True, False) if ablation else (True,)
     import os
-    threads = max(1, (os.cpu_count() or 1) // len(variants)) if jobs > 1 else 0
-    args = [(cfg, root, train_ids, unseen, out, latent, n_seen, refine_steps, threads) for latent in variants]
-    if jobs > 1 and len(args) > 1:
+    tasks = [(_variant, (cfg, root, train_ids, unseen, out, latent, n_seen, refine_steps)) for latent in variants]
+    tasks += [(_single, (cfg, root, s, out)) for s in (train_ids[:n_seen] if single else [])]
+    threads = max(1, (os.cpu_count() or 1) // min(jobs, len(tasks))) if jobs > 1 else 0
+    if jobs > 1 and len(tasks) > 1:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
-        with ProcessPoolExecutor(len(args), mp_context=mp.get_context('spawn')) as ex: done = list(ex.map(_variant, args))
-    else: done = [_variant(a) for a in args]
+        with ProcessPoolExecutor(min(jobs, len(tasks)), mp_context=mp.get_context('spawn')) as ex:
+            import nlfgs.identities as I
+            done = [f.result() for f in [ex.submit(getattr(I, fn.__name__), (*a, threads)) for fn, a in tasks]]
+    else: done = [fn((*a, 0)) for fn, a in tasks]
     for name, v in done:
+        if name == 'single': res['single'].append(v); continue
         res['variants'][name] = v
         if verbose: print(f"{name}: trained on {len(train_ids)} identities in {v['train_seconds']:.0f} s; "
                           f"seen {_mean(v['seen'], 'ring_1x')[0]:.2f} dB, unseen feed-forward {_mean(v['unseen'], 'ff_ring_1x')[0]:.2f} dB, "
