@@ -13,12 +13,11 @@ import torch
 
 from .core import Config, load_config, apply_overrides
 from .data import collate_avatar, load_smplx_json
-from .run import make_dataset, to_device, unwrap, fit_subject, subject_fit
-from .evaluate import load_trained, reconstruct, repose_avatar
-from .refine import refine_avatar
+from .run import make_dataset, to_device, unwrap, fit_subject
+from .evaluate import load_trained, reconstruct
 from .encoder import run_backbone
 from .synth import ensure_suite
-from .benchmark import view_set_metrics, evaluate_subject, KEYS
+from .benchmark import evaluate_subject
 
 # %% auto #0
 __all__ = ['identity_split', 'identities_config', 'evaluate_unseen', 'identities_table', 'prefit', 'benchmark_identities',
@@ -57,35 +56,20 @@ def _timed(fn, device, repeats: int = 3):
         sync(); t0 = time.perf_counter(); out = fn(); sync(); ts.append(time.perf_counter() - t0)
     return out, float(np.median(ts))
 
-def _pose_sets(run, subject, batch, gs, lpips=None) -> dict:
-    d = Path(run.cfg.data.root) / subject
-    if not (d / 'poses_exact.json').is_file(): return {}
-    own = load_smplx_json(d / run.cfg.data.fit_file)[0]
-    out = {}
-    for name, p in json.loads((d / 'poses_exact.json').read_text()).items():
-        p = {**p, **{q: own[q] for q in ('betas', 'scale') if q in own}}
-        ds = make_dataset(run.cfg, 'all', eval_views=True, eval_prefix=f'{name}_')
-        b = to_device(collate_avatar([ds[ds.subjects.index(subject)]]), run.device)
-        g = repose_avatar(run, b, gs, {k: torch.tensor(v, dtype=torch.float32) for k, v in p.items()})
-        out[name] = view_set_metrics(run, g, b, lpips)[0]
-    return out
-
 def evaluate_unseen(run, subject: str, refine_steps: int = 200, lpips=None) -> dict:
-    "Feed-forward and refined metrics (ring at 1x, novel poses) and timings of a subject the run never trained on."
+    """Timings (fit, feed-forward) and metrics of a subject the run never trained on: `evaluate_subject` at 1x, its
+    feed-forward sets as `ff_<set>`, the refined ones as `ref_<set>`."""
     cfg = apply_overrides(run.cfg, [f'data.subject={subject}', 'data.subjects=[]'])
     run.cfg = cfg
     t0 = time.perf_counter(); rec = fit_subject(run, subject); fit_s = time.perf_counter() - t0
     if rec.get('cached'): fit_s = rec.get('seconds', fit_s)          # fitted ahead (`prefit`): the time it took there
-    ds = make_dataset(cfg, 'all', eval_views=True)
+    ds = make_dataset(cfg, 'all')
     batch = to_device(collate_avatar([ds[0]]), run.device)
-    gs, ff_s = _timed(lambda: reconstruct(run, batch), run.device)
-    row = dict(subject=subject, fit_seconds=round(fit_s, 2), feedforward_ms=round(ff_s * 1000, 2))
-    row['ff_ring_1x'] = view_set_metrics(run, gs, batch, lpips)[0]
-    row.update({f'ff_{k}': v for k, v in _pose_sets(run, subject, batch, gs, lpips).items()})
-    if refine_steps:
-        gr, rec = refine_avatar(run, batch, refine_steps)
-        row.update(refine_seconds=rec['seconds'], refine_steps=refine_steps, ref_ring_1x=view_set_metrics(run, gr, batch, lpips)[0])
-        row.update({f'ref_{k}': v for k, v in _pose_sets(run, subject, batch, gr, lpips).items()})
+    _, ff_s = _timed(lambda: reconstruct(run, batch), run.device)
+    row = dict(subject=subject, fit_seconds=round(fit_s, 2), feedforward_ms=round(ff_s * 1000, 2),
+               **({'refine_steps': refine_steps} if refine_steps else {}))
+    for k, v in evaluate_subject(run, subject, scales=(1,), lpips=lpips, refine_steps=refine_steps).items():
+        row[k if not isinstance(v, dict) or k.startswith('ref_') else f'ff_{k}'] = v
     return row
 
 # %% ../nbs/10a_identities.ipynb #i1d00010

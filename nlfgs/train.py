@@ -41,7 +41,7 @@ def make_schedule(opt, cfg: Config, total: int, step: int = 0):
     or `train.max_steps` continues on the new schedule)."""
     for g in opt.param_groups:
         g['lr'] = g['initial_lr'] = cfg.train.lr * g.get('lr_scale', 1.)
-        g['weight_decay'] = cfg.train.weight_decay if g.get('lr_scale', 1.) == 1. else 0.
+        g['weight_decay'] = cfg.train.weight_decay if g.get('decay', True) else 0.
     return torch.optim.lr_scheduler.LambdaLR(opt, lambda s: warmup_cosine(s, total, cfg.train.warmup_steps), last_epoch=step - 1)
 
 # %% ../nbs/08b_train.ipynb #5fa2e8bc
@@ -90,7 +90,7 @@ def make_optimizer(cfg: Config, model: nn.Module, device) -> torch.optim.Optimiz
     ids = {id(p) for p in fits}
     groups = [dict(params=[p for p in model.parameters() if id(p) not in ids and p.requires_grad], lr_scale=1.)]
     fp = [p for p in fits if p.requires_grad]
-    if fp: groups.append(dict(params=fp, lr_scale=cfg.fit.train_lr, weight_decay=0., lr=cfg.train.lr * cfg.fit.train_lr))
+    if fp: groups.append(dict(params=fp, lr_scale=cfg.fit.train_lr, decay=False, weight_decay=0., lr=cfg.train.lr * cfg.fit.train_lr))
     return torch.optim.AdamW(groups, lr=cfg.train.lr, weight_decay=cfg.train.weight_decay, fused=device.type == 'cuda')
 
 def make_loss(cfg: Config, device) -> AvatarLoss:
