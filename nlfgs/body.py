@@ -19,8 +19,8 @@ from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['resolve_body_model', 'prepare_params', 'zero_params', 'params_from_pose165', 'pose165_from_params', 'params_to_json',
-           'params_from_json', 'BodyOutput', 'BodyModel', 'load_body_model', 'body_model_from_config', 'pose_points',
-           'set_joint', 'relaxed_hands', 'walking_pose', 'transform_body_params']
+           'params_from_json', 'BodyOutput', 'BodyModel', 'load_body_model', 'body_model_from_config', 'chain_levels',
+           'rigid_transforms', 'pose_points', 'set_joint', 'relaxed_hands', 'walking_pose', 'transform_body_params']
 
 # %% ../nbs/01_body.ipynb #972c52a9
 def resolve_body_model(model_path='models/smplx_toy', gender='neutral', toy=True) -> Path:
@@ -107,6 +107,7 @@ class BodyModel(torch.nn.Module):
         self.register_buffer('faces', self.smplx.faces_tensor.clone().long(), persistent=False)
         self.dims = {**PARAM_DIMS, 'betas': self.smplx.num_betas, 'expression': self.smplx.num_expression_coeffs}
         self.is_toy = toy_version(self.model_file) is not None
+        self.parents_list = tuple(int(p) for p in self.smplx.parents)      # the chain as plain ints: no host syncs
     v_template = property(lambda self: self.smplx.v_template)
     parents = property(lambda self: self.smplx.parents)
     lbs_weights = property(lambda self: self.smplx.lbs_weights)
@@ -133,12 +134,47 @@ def body_model_from_config(cfg) -> BodyModel:
     "The `BodyModel` of a `Config` (`body.*` keys, on `sys.device`)."
     return load_body_model(cfg.body.model_path, cfg.body.gender, cfg.body.toy, cfg.sys.device)
 
+# %% ../nbs/01_body.ipynb #4b1cb5ff
+_LEVELS = {}
+def chain_levels(parents) -> list:
+    "Joints grouped by depth in the kinematic tree of `parents` (root -1): [(joints, their parents)] per level below the root."
+    key = tuple(int(p) for p in parents)
+    if key not in _LEVELS:
+        depth = [0] * len(key)
+        for j in range(1, len(key)): depth[j] = depth[key[j]] + 1
+        _LEVELS[key] = [([j for j in range(len(key)) if depth[j] == d], [key[j] for j in range(len(key)) if depth[j] == d])
+                        for d in range(1, max(depth) + 1)]
+    return _LEVELS[key]
+
+_LEVEL_T = {}
+def _level_tensors(parents: tuple, levels: list, device) -> tuple:
+    "The parents and each level's (joints, parents) as index tensors on `device`, made once per device."
+    key = (parents, str(device))
+    if key not in _LEVEL_T:
+        _LEVEL_T[key] = (torch.as_tensor(parents[1:], device=device),
+                         [(torch.as_tensor(j, device=device), torch.as_tensor(p, device=device)) for j, p in levels])
+    return _LEVEL_T[key]
+
+def rigid_transforms(rot: torch.Tensor, joints: torch.Tensor, parents) -> tuple:
+    """As `smplx.lbs.batch_rigid_transform` for rotations (B,J,3,3) and rest joints (B,J,3): posed joints (B,J,3) and
+    the transforms (B,J,4,4) relative to the rest pose, composed level by level (no host sync)."""
+    B, J = rot.shape[:2]
+    key = tuple(int(p) for p in parents) if torch.is_tensor(parents) else tuple(parents)
+    par, levels = _level_tensors(key, chain_levels(key), rot.device)
+    rel = torch.cat([joints[:, :1], joints[:, 1:] - joints[:, par]], 1)
+    bottom = torch.tensor([0., 0., 0., 1.], device=rot.device, dtype=rot.dtype).expand(B, J, 1, 4)
+    world = local = torch.cat([torch.cat([rot, rel[..., None]], -1), bottom], -2)
+    for jj, pp in levels: world = world.index_copy(1, jj, world[:, pp] @ local[:, jj])   # parents' levels are done
+    posed = world[..., :3, 3]
+    A = torch.cat([world[..., :3, :3], (posed - (world[..., :3, :3] @ joints[..., None])[..., 0])[..., None]], -1)
+    return posed, torch.cat([A, world[..., 3:, :]], -2)
+
 # %% ../nbs/01_body.ipynb #569341a9
 @patch
 def skinning(self: BodyModel, params: dict | None = None, **kw) -> dict:
     """The body's LBS for `params`: `v_shaped` (B,V,3) rest vertices with the shape applied, `pose_offsets` (B,V,3)
     the pose correctives, `joints_rest` (B,55,3), `A` (B,55,4,4) the joint transforms, `transl` (B,3), `scale` (B,1)."""
-    from smplx.lbs import blend_shapes, vertices2joints, batch_rodrigues, batch_rigid_transform
+    from smplx.lbs import blend_shapes, vertices2joints, batch_rodrigues
     p = prepare_params(params, device=self.device, dims=self.dims, **kw)
     m, B = self.smplx, p['betas'].shape[0]
     full_pose = join_pose165(p) + m.pose_mean
@@ -147,7 +183,7 @@ def skinning(self: BodyModel, params: dict | None = None, **kw) -> dict:
     J = vertices2joints(m.J_regressor, v_shaped)
     rot = batch_rodrigues(full_pose.reshape(-1, 3)).reshape(B, -1, 3, 3)
     pose_offsets = ((rot[:, 1:] - torch.eye(3, device=rot.device)).reshape(B, -1) @ m.posedirs).reshape(B, -1, 3)
-    _, A = batch_rigid_transform(rot, J, m.parents)
+    _, A = rigid_transforms(rot, J, self.parents_list)
     return dict(v_shaped=v_shaped, pose_offsets=pose_offsets, joints_rest=J, A=A, transl=p['transl'], scale=p['scale'])
 
 def pose_points(skin: dict, points: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:

@@ -38,6 +38,7 @@ class DataConfig:
     fit_file: str = 'smplx.json'   # the body fit of each subject (synthetic subjects also have smplx_exact.json)
     subjects: list = field(default_factory=list)  # with subject=all: only these subjects of data.root (empty: every one)
     debug_samples: int = 2
+    device_cache: int = 256        # up to this many training subjects: input views decoded once, kept on the device
 
 @dataclass
 class BodyConfig:
@@ -101,6 +102,7 @@ class TrainConfig:
     grad_clip: float = 1.0
     amp: bool = True               # mixed precision on CUDA (ignored on CPU)
     compile: bool = False          # torch.compile encoder, decoder, posing and loss on CUDA (pays only for long runs)
+    cuda_graphs: bool = False      # replay the forward and loss (and their backward) from CUDA graphs (CUDA, one process)
     eval_every: int = 100
     ckpt_every: int = 50
     log_every: int = 10

@@ -132,7 +132,7 @@ def _activate(self: GaussianDecoder, raw, base_rgb, init_log_scales):
     init = init_log_scales if init_log_scales is not None else self.init_log_scales
     init = c0 if init is None else init.to(raw)
     delta = (lo - c0) + (hi - lo) * torch.sigmoid(s + _logit((c0 - lo) / (hi - lo)))
-    q = r + raw.new_tensor([1., 0., 0., 0.])          # identity + residual; pre-scaled so the norm cannot overflow
+    q = r + torch.eye(1, 4, dtype=raw.dtype, device=raw.device)[0]   # identity + residual (made on the device: no copy in a CUDA graph); pre-scaled so the norm cannot overflow
     sh = c.reshape(B, N, self.n_sh, 3)
     if base_rgb is not None:
         sh = torch.cat([sh[:, :, :1] + rgb_to_sh(base_rgb.to(raw)).expand(B, N, 3)[:, :, None], sh[:, :, 1:]], 2)

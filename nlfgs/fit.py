@@ -53,8 +53,14 @@ class SubjectFit(nn.Module):
         self.register_buffer('fitted', torch.zeros((), dtype=torch.long))         # 1 once the silhouette fit ran
         self.register_buffer('body0', torch.zeros(1, 3 + 63 + 3 + num_betas + 1))    # body corrections at the fit's end
 
+    def _flag(self, name: str, fn) -> bool:
+        "`fn(buffer)` as a bool, recomputed only when the buffer changes (no host sync per step on a GPU)."
+        b = getattr(self, name); key = (b.data_ptr(), b._version, b.device)
+        memo = self.__dict__.setdefault('_flags', {})
+        if memo.get(name, (None,))[0] != key: memo[name] = (key, bool(fn(b)))
+        return memo[name][1]
     @property
-    def is_fitted(self) -> bool: return bool(self.fitted)
+    def is_fitted(self) -> bool: return self._flag('fitted', lambda b: b)
     def body_parameters(self): return [self.d_orient, self.d_body, self.d_transl, self.d_betas, self.d_log_scale]
 
     def _body(self, frozen: bool) -> list:
@@ -81,7 +87,7 @@ class SubjectFit(nn.Module):
         "Posed clothed-body vertices (B, V, 3) for body parameters `base`."
         skin = body.skinning(self.params(base, correct, frozen))
         rest = skin['v_shaped'] + skin['pose_offsets'] + (self.disp if disp else 0.)
-        w = self.weights if bool(self.weights.any()) else body.lbs_weights
+        w = self.weights if self._flag('weights', torch.any) else body.lbs_weights
         return pose_points(skin, rest, w)
 
 # %% ../nbs/07b_fit.ipynb #f7b00012

@@ -106,7 +106,9 @@ def _variant(args) -> tuple:
     run = load_trained(c)
     seen = [dict(subject=s, **evaluate_subject(run, s, scales=(1, 2))) for s in train_ids[:n_seen]]
     un = [evaluate_unseen(load_trained(c), s, refine_steps) for s in unseen]
-    return ('latent' if latent else 'no_latent'), dict(train_seconds=round(secs, 1), seen=seen, unseen=un)
+    name, res = ('latent' if latent else 'no_latent'), dict(train_seconds=round(secs, 1), seen=seen, unseen=un)
+    (Path(out) / name / 'result.json').write_text(json.dumps(res, indent=1))   # kept even if a later variant fails
+    return name, res
 
 def _single(args) -> tuple:
     "The single-subject baseline of one seen identity (`benchmark_subject`, noisy fit)."

@@ -43,9 +43,9 @@ def l1_loss(pred: torch.Tensor, gt: torch.Tensor, mask: Optional[torch.Tensor] =
 def gaussian_window(window: int = 11, sigma: float = 1.5, dtype=torch.float32, device=None) -> torch.Tensor:
     "Normalised 1D Gaussian window of odd length `window`."
     if window % 2 != 1: raise ValueError(f"SSIM window must be odd, got {window}")
-    x = torch.arange(window, dtype=torch.float64) - (window - 1) / 2
+    x = torch.arange(window, dtype=torch.float64, device=device) - (window - 1) / 2    # on the device: no host copy (CUDA graphs)
     g = torch.exp(-x ** 2 / (2 * sigma ** 2))
-    return (g / g.sum()).to(dtype=dtype, device=device)
+    return (g / g.sum()).to(dtype=dtype)
 
 def ssim_map(pred: torch.Tensor, gt: torch.Tensor, window: int = 11, sigma: float = 1.5,
              C1: float = 0.01 ** 2, C2: float = 0.03 ** 2) -> torch.Tensor:

@@ -18,7 +18,7 @@ from .meshrender import MeshRenderer
 from .render import render, random_gaussians, scene_cameras
 from .data import collate_avatar
 from .run import cli_parser, config_from_args, setup_run, make_dataset, to_device, SubjectCache, StepTimer, vertices_of
-from .train import make_loss, make_optimizer, train_step
+from .train import make_loss, make_optimizer, train_step, GraphedStep
 from .evaluate import reconstruct
 
 # %% auto #0
@@ -137,17 +137,20 @@ def _views_batch(batch: dict, views: int) -> dict:
     return b
 
 def time_training(cfg, steps: int = 30, warmup: int = 5, views: Optional[int] = None) -> dict:
-    "Median step, split, feed-forward time and peak memory of `cfg`'s training on its first subject."
+    """Median step, split, feed-forward time and peak memory of `cfg`'s training on its first subject (the step
+    replayed from CUDA graphs with `train.cuda_graphs`)."""
     run = setup_run(cfg); dev, model = run.device, run.model
     batch = to_device(collate_avatar([make_dataset(cfg, 'train', eval_views=True)[0]]), dev)
     if views: batch = _views_batch(batch, views)
     nv = batch['images'].shape[1]
     (verts, geom), loss_fn = SubjectCache(run)(batch), make_loss(cfg, dev)
     opt = make_optimizer(cfg, model, dev)
+    graphs = GraphedStep(model, loss_fn, cfg) if cfg.train.cuda_graphs and dev.type == 'cuda' else None
     train_fit = cfg.fit.mode != 'none' and cfg.fit.train_body
     def step(timer=None):
-        v = vertices_of(run, batch, grad=True) if train_fit else verts
-        train_step(model, batch, v, loss_fn, opt, cfg, dev, geom=geom, timer=timer)
+        timer = timer or StepTimer()
+        with timer('body'): v = vertices_of(run, batch, grad=True) if train_fit else verts
+        train_step(model, batch, v, loss_fn, opt, cfg, dev, geom=geom, timer=timer, graphs=graphs)
     for i in range(warmup): step()
     if dev.type == 'cuda': torch.cuda.reset_peak_memory_stats(dev)
     times = []
@@ -156,50 +159,61 @@ def time_training(cfg, steps: int = 30, warmup: int = 5, views: Optional[int] = 
     parts = []
     for i in range(steps):
         timer = StepTimer(enabled=True, sync=dev.type == 'cuda'); step(timer); parts.append(timer.times)
-    ff = []
+    ff, ff_full = [], []
     with torch.no_grad():
         for i in range(steps):
             _sync(dev); t = time.perf_counter(); model(batch, verts, geom=geom); _sync(dev); ff.append(time.perf_counter() - t)
+        for i in range(steps):            # and with the person's geometry (posed clothed body, visibility) computed too
+            _sync(dev); t = time.perf_counter(); reconstruct(run, batch); _sync(dev); ff_full.append(time.perf_counter() - t)
     med = lambda xs: float(np.median(xs)) * 1e3
     res = dict(device=str(torch.cuda.get_device_name(dev) if dev.type == 'cuda' else 'cpu'), gaussians=run.template.n,
-               views=nv, image_size=cfg.data.image_size, step_ms_median=med(times),
+               views=nv, image_size=cfg.data.image_size, cuda_graphs=graphs is not None, step_ms_median=med(times),
                split_ms={k: med([p[k] for p in parts]) for k in parts[0]}, feedforward_ms_median=med(ff),
+               feedforward_with_geometry_ms=med(ff_full),
                peak_mem_gb=torch.cuda.max_memory_allocated(dev) / 2**30 if dev.type == 'cuda' else None)
     if dev.type == 'cuda':
         res['gsplat_fwd_bwd_ms'] = _gsplat_ms(run.template.n, nv, cfg.data.image_size)
         res['step_over_gsplat'] = res['step_ms_median'] / res['gsplat_fwd_bwd_ms']
         res['feedforward_over_gsplat'] = res['feedforward_ms_median'] / res['gsplat_fwd_bwd_ms']
-    del run, model, opt
+    del run, model, opt, graphs
     if dev.type == 'cuda': torch.cuda.empty_cache()
     return res
+
+def _print_row(res: dict, steps: int):
+    print(f"{res['device']}: {res['gaussians']} Gaussians, {res['views']} views at {res['image_size']}^2, "
+          f"CUDA graphs {'on' if res['cuda_graphs'] else 'off'}")
+    print(f"training step: median {res['step_ms_median']:.2f} ms over {steps} steps")
+    print('split (synchronised): ' + ', '.join(f'{k_} {v_:.2f} ms' for k_, v_ in res['split_ms'].items())
+          + f" (sum {sum(res['split_ms'].values()):.2f} ms)")
+    print(f"feed-forward reconstruction ({res['views']} images -> Gaussians): median {res['feedforward_ms_median']:.2f} ms "
+          f"({res['feedforward_with_geometry_ms']:.2f} ms with the person's geometry)")
+    if res['peak_mem_gb'] is not None:
+        print(f"peak GPU memory {res['peak_mem_gb']:.2f} GiB; gsplat forward+backward alone {res['gsplat_fwd_bwd_ms']:.2f} ms: "
+              f"step {res['step_over_gsplat']:.1f}x, feed-forward {res['feedforward_over_gsplat']:.1f}x of it")
 
 def bench_train(argv: Sequence[str] | None = None) -> list:
     "Console script `nlfgs_bench_train`: median training-step time, its split, feed-forward time (printed)."
     p = cli_parser('nlfgs_bench_train', 'Time nlfgs training steps and feed-forward reconstruction.')
     p.add_argument('--steps', type=int, default=30); p.add_argument('--warmup', type=int, default=5)
     p.add_argument('--sweep', action='store_true', help='k = 2, 4, 8 Gaussians per face x 1, 4, 8 views: a scaling table')
+    p.add_argument('--graphs', default='config', choices=['config', 'both'],
+                   help="'both': the step eager and from CUDA graphs (train.cuda_graphs), one after the other")
     a = p.parse_args(argv); cfg = config_from_args(a)
     grid = [(k, v) for k in (2, 4, 8) for v in (1, 4, 8)] if a.sweep else [(None, None)]
+    modes = [False, True] if a.graphs == 'both' else [cfg.train.cuda_graphs]
     rows = []
-    for k, v in grid:
-        c = cfg if k is None else apply_overrides(cfg, [f'avatar.template.k_num_gaussians={k}'])
-        rows.append(res := time_training(c, a.steps, a.warmup, v))
-        if not a.sweep:
-            print(f"{res['device']}: {res['gaussians']} Gaussians, {res['views']} views at {res['image_size']}^2")
-            print(f"training step: median {res['step_ms_median']:.2f} ms over {a.steps} steps")
-            print('split (synchronised): ' + ', '.join(f'{k_} {v_:.2f} ms' for k_, v_ in res['split_ms'].items())
-                  + f" (sum {sum(res['split_ms'].values()):.2f} ms)")
-            print(f"feed-forward reconstruction ({res['views']} images -> Gaussians): median {res['feedforward_ms_median']:.2f} ms")
-            if res['peak_mem_gb'] is not None:
-                print(f"peak GPU memory {res['peak_mem_gb']:.2f} GiB; gsplat forward+backward alone {res['gsplat_fwd_bwd_ms']:.2f} ms: "
-                      f"step {res['step_over_gsplat']:.1f}x, feed-forward {res['feedforward_over_gsplat']:.1f}x of it")
+    for g in modes:
+        for k, v in grid:
+            c = apply_overrides(cfg, [f'train.cuda_graphs={str(g).lower()}'] + ([] if k is None else [f'avatar.template.k_num_gaussians={k}']))
+            rows.append(res := time_training(c, a.steps, a.warmup, v))
+            if not a.sweep: _print_row(res, a.steps)
     if a.sweep:
-        print('| Gaussians | views | step ms | feed-forward ms | gsplat fwd+bwd ms | step / gsplat | peak GiB |')
-        print('|---|---|---|---|---|---|---|')
+        print('| Gaussians | views | CUDA graphs | step ms | feed-forward ms | gsplat fwd+bwd ms | step / gsplat | peak GiB |')
+        print('|---|---|---|---|---|---|---|---|')
         for r in rows:
-            print(f"| {r['gaussians']} | {r['views']} | {r['step_ms_median']:.2f} | {r['feedforward_ms_median']:.2f} | "
-                  f"{r.get('gsplat_fwd_bwd_ms', float('nan')):.2f} | {r.get('step_over_gsplat', float('nan')):.1f} | "
-                  f"{(r['peak_mem_gb'] or 0):.2f} |")
+            print(f"| {r['gaussians']} | {r['views']} | {'on' if r['cuda_graphs'] else 'off'} | {r['step_ms_median']:.2f} | "
+                  f"{r['feedforward_ms_median']:.2f} | {r.get('gsplat_fwd_bwd_ms', float('nan')):.2f} | "
+                  f"{r.get('step_over_gsplat', float('nan')):.1f} | {(r['peak_mem_gb'] or 0):.2f} |")
     return rows
 
 def bench_main_job(argv: Sequence[str] | None = None) -> dict:

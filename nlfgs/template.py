@@ -26,8 +26,10 @@ __all__ = ['DEFAULT_OPACITY', 'face_vertices', 'face_frames', 'face_sizes', 'sub
 
 # %% ../nbs/03_template.ipynb #64cd258c
 def face_vertices(verts: torch.Tensor, faces: torch.Tensor) -> torch.Tensor:
-    "Triangle corners (..., F, 3, 3) of vertices (..., V, 3) and faces (F, 3)."
-    return verts[..., faces, :]
+    """Triangle corners (..., F, 3, 3) of vertices (..., V, 3) and faces (F, 3). By `index_select`: its backward
+    (`index_add_`) sums a vertex's faces in a fixed order, where advanced indexing's backward on a multi-threaded CPU
+    does not (the last bits of the vertex gradients, and so an exact resume, would depend on thread timing)."""
+    return verts.index_select(-2, faces.reshape(-1).long()).reshape(*verts.shape[:-2], *faces.shape, verts.shape[-1])
 
 def _frames_from_tri(tri: torch.Tensor) -> torch.Tensor:
     e1, e2 = tri[..., 1, :] - tri[..., 0, :], tri[..., 2, :] - tri[..., 0, :]
@@ -174,15 +176,16 @@ def pose(self: AvatarTemplate, vertices: torch.Tensor, offsets=None, rotations=N
     tri = face_vertices(v, self.faces)                                  # (B, F, 3, 3)
     Rf, sizes = _frames_from_tri(tri), _sizes_from_tri(tri)
     fi = self.face_idx
-    means = (tri[:, fi] * self.bary.to(dt)[..., None]).sum(-2)         # (B, N, 3)
-    qf = quat_from_matrix(Rf)[:, fi]                                    # (B, N, 4)
+    per = lambda t: t.index_select(1, fi)                               # per face -> per Gaussian (see face_vertices)
+    means = (per(tri) * self.bary.to(dt)[..., None]).sum(-2)           # (B, N, 3)
+    qf = per(quat_from_matrix(Rf))                                      # (B, N, 4)
     if offsets is not None:
         off = _per_gaussian(offsets.to(dt), B, N, 'offsets', (3,))
-        means = means + (Rf[:, fi] @ off[..., None])[..., 0]
+        means = means + (per(Rf) @ off[..., None])[..., 0]
     if rotations is None: quats = qf
     else: quats = F.normalize(quat_multiply(qf, F.normalize(_per_gaussian(rotations.to(dt), B, N, 'rotations', (4,)), dim=-1)), dim=-1)
     ls = self.init_log_scales.to(dt) if log_scales is None else log_scales.to(dt)
-    scales = torch.exp(_per_gaussian(ls, B, N, 'log_scales', (3,))) * sizes[:, fi, None]
+    scales = torch.exp(_per_gaussian(ls, B, N, 'log_scales', (3,))) * per(sizes)[..., None]
     if opacities is None: opacities = torch.full((1, N), DEFAULT_OPACITY, dtype=dt, device=v.device)
     opacities = _per_gaussian(opacities.to(dt), B, N, 'opacities', ())
     if sh is None: sh = torch.zeros(1, N, 1, 3, dtype=dt, device=v.device)      # SH 0 = rgb 0.5 grey

@@ -23,11 +23,13 @@ from .run import (StepTimer, set_seed, resolve_device, setup_distributed, setup_
                        autocast_for, render_views, SubjectCache, vertices_of, checkpoint_path, log_folder, cli_parser,
                        config_from_args, tiny_overrides, unwrap)
 from .evaluate import evaluate, finish, save_debug_sample, reconstruct
+from .camera import Cameras
+from .core import Gaussians
 
 # %% auto #0
 __all__ = ['warmup_cosine', 'make_schedule', 'load_checkpoint', 'get_logger', 'MetricsCSV', 'make_optimizer', 'make_loss',
-           'train_step', 'RunExistsError', 'open_run', 'EpochSampler', 'TrainingDiverged', 'divergence_message',
-           'fit_errors', 'fit_subjects', 'train', 'train_cli']
+           'train_step', 'GraphedStep', 'RunExistsError', 'open_run', 'EpochSampler', 'index_batches', 'DeviceItems',
+           'TrainingDiverged', 'divergence_message', 'fit_errors', 'fit_subjects', 'train', 'train_cli']
 
 # %% ../nbs/08b_train.ipynb #8a6b2a1a
 def warmup_cosine(step: int, total: int, warmup: int, floor: float = 0.05) -> float:
@@ -99,18 +101,23 @@ def make_loss(cfg: Config, device) -> AvatarLoss:
     if cfg.train.compile and device.type == 'cuda': loss_fn.forward = torch.compile(loss_fn.forward)
     return loss_fn
 
-def train_step(model, batch, vertices, loss_fn, opt, cfg: Config, device, timer: StepTimer | None = None, step: int = 0,
-               geom: dict | None = None):
-    "Forward, loss, backward, clip, optimiser step. Returns the loss terms; raises on a non-finite loss or gradient."
-    timer = timer or StepTimer()
+def _forward_loss(model, batch, vertices, loss_fn, cfg: Config, device, timer, geom):
+    "The eager forward pass and loss: (total, terms)."
     with autocast_for(device, cfg.train.amp):
         gs, dec, _ = model(batch, vertices, timer=timer, geom=geom)
     with timer('render'):
         rgb, alpha = render_views(gs, batch['cameras'], cfg)
     with timer('loss'):
-        total, terms = loss_fn(rgb.flatten(0, 1), alpha.flatten(0, 1), batch['images'].flatten(0, 1),
-                               batch['masks'].flatten(0, 1), offsets=dec['offsets'].float(), log_scales=dec['log_scales'].float(),
-                               opacities=gs.opacities)
+        return loss_fn(rgb.flatten(0, 1), alpha.flatten(0, 1), batch['images'].flatten(0, 1), batch['masks'].flatten(0, 1),
+                       offsets=dec['offsets'].float(), log_scales=dec['log_scales'].float(), opacities=gs.opacities)
+
+def train_step(model, batch, vertices, loss_fn, opt, cfg: Config, device, timer: StepTimer | None = None, step: int = 0,
+               geom: dict | None = None, graphs: 'GraphedStep | None' = None):
+    """Forward, loss, backward, clip, optimiser step. Returns the loss terms; raises on a non-finite loss or gradient.
+    `graphs`: the forward and loss replayed from CUDA graphs (`GraphedStep`), the rasteriser eager between them."""
+    timer = timer or StepTimer()
+    if graphs is not None and geom is not None: total, terms = graphs(batch, vertices, geom, timer)
+    else: total, terms = _forward_loss(model, batch, vertices, loss_fn, cfg, device, timer, geom)
     with timer('backward'):
         opt.zero_grad(set_to_none=True)
         total.backward()
@@ -119,6 +126,64 @@ def train_step(model, batch, vertices, loss_fn, opt, cfg: Config, device, timer:
         check_finite(total, step, terms, grad_norm=gnorm)          # loss *and* gradients, before the weights move
         opt.step()
     return dict(terms, loss=total.detach(), grad_norm=gnorm.detach())     # tensors: float() them only to log
+
+# %% ../nbs/08b_train.ipynb #850d8d46
+class _ModelCore(nn.Module):
+    "The model's forward as a function of tensors only (what `make_graphed_callables` captures)."
+    def __init__(self, model, cameras, keys):
+        super().__init__()
+        self.model, self.size, self.names, self.keys = model, (cameras.width, cameras.height), cameras.names, keys
+    def forward(self, images, masks, viewmats, Ks, vertices, *geom):
+        cams = Cameras(viewmats, Ks, *self.size, self.names)
+        gs, dec, _ = self.model(dict(images=images, masks=masks, cameras=cams), vertices, geom=dict(zip(self.keys, geom)))
+        return gs.means, gs.quats, gs.scales, gs.opacities, gs.sh, dec['offsets'].float(), dec['log_scales'].float()
+
+class _LossCore(nn.Module):
+    "The loss as a function of tensors only: (total, the terms stacked)."
+    def __init__(self, loss_fn, keys): super().__init__(); self.loss_fn, self.keys = loss_fn, keys
+    def forward(self, rgb, alpha, images, masks, offsets, log_scales, opacities):
+        total, terms = self.loss_fn(rgb, alpha, images, masks, offsets=offsets, log_scales=log_scales, opacities=opacities)
+        return total, torch.stack([terms[k].float().reshape(()) for k in self.keys])
+
+class GraphedStep:
+    "The forward pass and loss of training steps replayed from CUDA graphs, captured per batch shape (see above)."
+    def __init__(self, model, loss_fn, cfg: Config):
+        if cfg.train.amp: raise ValueError('train.cuda_graphs needs train.amp=false (autocast caches do not replay)')
+        self.model, self.loss_fn, self.cfg, self.graphs = model, loss_fn, cfg, {}
+
+    def _capture(self, batch, vertices, geom, keys):
+        from torch.cuda import make_graphed_callables
+        c = batch['cameras']
+        args = (batch['images'], batch['masks'], c.viewmats, c.Ks, vertices, *[geom[k] for k in keys])
+        sample = tuple(a.detach().clone().requires_grad_(a.requires_grad) for a in args)
+        core = make_graphed_callables(_ModelCore(self.model, c, keys), sample, allow_unused_input=True)
+        with torch.no_grad():                                     # one eager pass: the loss's inputs and its term names
+            gs, dec, _ = self.model(batch, vertices, geom=geom)
+            rgb, alpha = render_views(gs, c, self.cfg)
+            lin = (rgb.flatten(0, 1), alpha.flatten(0, 1), batch['images'].flatten(0, 1), batch['masks'].flatten(0, 1),
+                   dec['offsets'].float(), dec['log_scales'].float(), gs.opacities)
+            names = list(self.loss_fn(*lin[:4], offsets=lin[4], log_scales=lin[5], opacities=lin[6])[1])
+        lsample = tuple(a.detach().clone().requires_grad_(i in (0, 1, 4, 5, 6)) for i, a in enumerate(lin))
+        loss = make_graphed_callables(_LossCore(self.loss_fn, names), lsample, allow_unused_input=True)
+        return core, loss, names
+
+    def __call__(self, batch, vertices, geom: dict, timer=None):
+        timer = timer or StepTimer()
+        keys = sorted(geom)
+        c = batch['cameras']
+        args = (batch['images'], batch['masks'], c.viewmats, c.Ks, vertices, *[geom[k] for k in keys])
+        key = tuple((tuple(a.shape), a.dtype, a.requires_grad) for a in args)
+        if key not in self.graphs: self.graphs[key] = self._capture(batch, vertices, geom, keys)
+        core, loss, names = self.graphs[key]
+        with timer('model'):
+            means, quats, scales, opac, sh, offsets, log_scales = core(*args)
+        with timer('render'):
+            rgb, alpha = render_views(Gaussians(means, quats, scales, opac, sh), c, self.cfg)
+        with timer('loss'):
+            total, tv = loss(rgb.flatten(0, 1), alpha.flatten(0, 1), batch['images'].flatten(0, 1), batch['masks'].flatten(0, 1),
+                             offsets, log_scales, opac)
+            tv = tv.clone()                                       # the graph's output buffer is reused next step
+        return total, dict(zip(names, tv.unbind()))
 
 # %% ../nbs/08b_train.ipynb #f5b6a641
 class RunExistsError(FileExistsError):
@@ -171,6 +236,25 @@ def _sample_forever(loader, sampler: EpochSampler, start_step: int = 0):
         sampler.set_epoch(epoch, offset * loader.batch_size)
         yield from loader
         epoch, offset = epoch + 1, 0
+
+def index_batches(sampler: EpochSampler, batch_size: int, start_step: int = 0):
+    "The index lists a `DataLoader(sampler=sampler, batch_size=batch_size)` would batch, forever, as `_sample_forever`."
+    per_epoch = math.ceil(sampler.per_rank / batch_size)
+    epoch, offset = divmod(start_step, per_epoch)
+    while True:
+        sampler.set_epoch(epoch, offset * batch_size)
+        idx = list(sampler)
+        for i in range(0, len(idx), batch_size): yield idx[i:i + batch_size]
+        epoch, offset = epoch + 1, 0
+
+class DeviceItems:
+    """Training items decoded once and kept on the training device (`data.device_cache`): batches are assembled
+    there, with no image decoding and no host-to-device copy per step."""
+    def __init__(self, ds, device): self.ds, self.device, self.items = ds, device, {}
+    def __call__(self, idx: Sequence[int]) -> dict:
+        for i in idx:
+            if i not in self.items: self.items[i] = to_device(self.ds[i], self.device)
+        return collate_avatar([self.items[i] for i in idx])
 
 class TrainingDiverged(FloatingPointError):
     "Training produced a non-finite loss or gradient; the message names the likely cause."
@@ -257,6 +341,13 @@ def _train(cfg, device, rank, world, main) -> dict:
         model = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == 'cuda' else None,
                                                     find_unused_parameters=cfg.fit.mode != 'none')
     loss_fn, subject_cache = make_loss(cfg, device), SubjectCache(run)
+    graphs = None
+    if cfg.train.cuda_graphs and (device.type != 'cuda' or world > 1 or cfg.train.compile):
+        log.info('train.cuda_graphs: only on one CUDA device without train.compile; training eagerly')
+    elif cfg.train.cuda_graphs: graphs = GraphedStep(model, loss_fn, cfg)
+    fetch = DeviceItems(ds, device) if len(ds) <= cfg.data.device_cache else None     # else the DataLoader decodes per step
+    batches = index_batches(sampler, cfg.train.batch_size, step) if fetch else _sample_forever(loader, sampler, step)
+    t_data, t_log = 0., time.perf_counter()
     csvlog = MetricsCSV(log_folder(cfg) / 'metrics.csv') if main else None
     evlog = MetricsCSV(log_folder(cfg) / 'eval.csv') if main else None
     if main: csvlog.truncate_after(step); evlog.truncate_after(step)
@@ -265,12 +356,14 @@ def _train(cfg, device, rank, world, main) -> dict:
     from tqdm.auto import tqdm
     pbar = tqdm(total=total, initial=step, disable=not main, desc='train', mininterval=2)
     t0, metrics, start = time.time(), {}, step
-    for batch in _sample_forever(loader, sampler, step):
+    for batch in batches:
         if step >= total or (cfg.train.stop_after and step - start >= cfg.train.stop_after): break
-        batch = to_device(batch, device)
+        td = time.perf_counter()
+        batch = fetch(batch) if fetch else to_device(batch, device)
+        t_data += time.perf_counter() - td
         verts, geom = subject_cache(batch)
         if train_fit: verts = vertices_of(run, batch, grad=True)          # the body-fit corrections learn too
-        try: terms = train_step(model, batch, verts, loss_fn, opt, cfg, device, step=step, geom=geom)
+        try: terms = train_step(model, batch, verts, loss_fn, opt, cfg, device, step=step, geom=geom, graphs=graphs)
         except FloatingPointError as e:
             msg = divergence_message(e, batch, verts, cfg, step)
             log.error(msg); pbar.close()
@@ -279,7 +372,10 @@ def _train(cfg, device, rank, world, main) -> dict:
         if main and (step % cfg.train.log_every == 0 or step == total):
             terms = {k: float(v) for k, v in terms.items()}
             pbar.set_postfix(loss=f"{terms['loss']:.4f}", refresh=False)
-            csvlog.log(dict(step=step, time=round(time.time() - t0, 2), lr=sched.get_last_lr()[0], **terms))
+            n_log = step % cfg.train.log_every or cfg.train.log_every
+            now = time.perf_counter(); rate = dict(step_ms=round((now - t_log) * 1e3 / n_log, 2), data_ms=round(t_data * 1e3 / n_log, 2))
+            t_data, t_log = 0., now                        # wall per step and the share of it spent fetching batches
+            csvlog.log(dict(step=step, time=round(time.time() - t0, 2), lr=sched.get_last_lr()[0], **terms, **rate))
             log.info(f'step {step}/{total} ' + ' '.join(f'{k}={v:.4g}' for k, v in terms.items()))
         stopping = step == total or (cfg.train.stop_after and step - start >= cfg.train.stop_after)
         if main and (step % cfg.train.ckpt_every == 0 or stopping): save_checkpoint(ck, model, opt, sched, step, to_dict(cfg))
