@@ -4,7 +4,7 @@
 
 # %% ../nbs/10a_identities.ipynb #i1d00003
 from __future__ import annotations
-import json, time
+import hashlib, json, time
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -96,26 +96,56 @@ def identities_table(res: dict) -> str:
                                        + [f"{np.mean([r['train_seconds'] for r in sg]):.0f}"]) + ' |')
     return '\n'.join(lines)
 
+def _task_key(c: Config, **extra) -> str:
+    "A hash of a task's whole config and what else decides its result."
+    from nlfgs.core import to_dict
+    return hashlib.sha256(json.dumps(dict(cfg=to_dict(c), **extra), sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+def _cached(path, key: str) -> Optional[dict]:
+    "The result stored at `path` if it was computed for `key`."
+    try: r = json.loads(Path(path).read_text())
+    except Exception: return None
+    return r if r.get('key') == key else None
+
+def _resumable(c: Config) -> Config:
+    """`c` continuing its own interrupted (or finished) training when the checkpoint there is of the very same config;
+    otherwise `c` (a fresh run over whatever is there)."""
+    from nlfgs.run import checkpoint_path
+    from nlfgs.checkpoint import read_checkpoint, config_changes
+    from nlfgs.core import to_dict
+    ck = checkpoint_path(c)
+    try: same = ck.is_file() and not config_changes(read_checkpoint(ck)['cfg'], to_dict(c))
+    except Exception: same = False
+    return apply_overrides(c, ['train.resume=true', 'train.overwrite=false']) if same else c
+
 def _variant(args) -> tuple:
-    "Train and evaluate one variant (in a worker process when variants run in parallel)."
+    """Train and evaluate one variant (in a worker process when variants run in parallel). A finished variant of the
+    same settings is reused from `<out>/<variant>/result.json`; an interrupted one continues from its checkpoint."""
     from nlfgs.train import train
     cfg, root, train_ids, unseen, out, latent, n_seen, refine_steps, threads = args
     if threads: torch.set_num_threads(threads)
-    c = identities_config(cfg, root, train_ids, out, latent)
-    t0 = time.time(); train(c); secs = time.time() - t0
+    name, c = ('latent' if latent else 'no_latent'), identities_config(cfg, root, train_ids, out, latent)
+    key, path = _task_key(c, seen=list(train_ids[:n_seen]), unseen=list(unseen), refine=refine_steps), Path(out) / name / 'result.json'
+    if (r := _cached(path, key)) is not None: return name, r
+    t0 = time.time(); train(_resumable(c)); secs = time.time() - t0
     run = load_trained(c)
     seen = [dict(subject=s, **evaluate_subject(run, s, scales=(1, 2))) for s in train_ids[:n_seen]]
     un = [evaluate_unseen(load_trained(c), s, refine_steps) for s in unseen]
-    name, res = ('latent' if latent else 'no_latent'), dict(train_seconds=round(secs, 1), seen=seen, unseen=un)
-    (Path(out) / name / 'result.json').write_text(json.dumps(res, indent=1))   # kept even if a later variant fails
+    res = dict(key=key, train_seconds=round(secs, 1), seen=seen, unseen=un)
+    path.write_text(json.dumps(res, indent=1))          # kept even if a later task fails; reused by a rerun
     return name, res
 
 def _single(args) -> tuple:
-    "The single-subject baseline of one seen identity (`benchmark_subject`, noisy fit)."
-    from nlfgs.benchmark import benchmark_subject
+    "The single-subject baseline of one seen identity (`benchmark_subject`, noisy fit), reused when already done."
+    from nlfgs.benchmark import benchmark_subject, subject_config
     cfg, root, s, out, threads = args
     if threads: torch.set_num_threads(threads)
-    return 'single', benchmark_subject(cfg, root, s, Path(out) / 'single', 'noisy')
+    o = Path(out) / 'single'
+    key, path = _task_key(subject_config(cfg, root, s, o, 'noisy'), subject=s), o / f'{s}.json'
+    if (r := _cached(path, key)) is not None: return 'single', r
+    r = dict(benchmark_subject(cfg, root, s, o, 'noisy'), key=key)
+    path.parent.mkdir(parents=True, exist_ok=True); path.write_text(json.dumps(r, indent=1))
+    return 'single', r
 
 def _prefit_job(args):
     "Silhouette-fit one subject on the CPU (one thread) into `fit.cache_dir`; its record."
