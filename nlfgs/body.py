@@ -147,20 +147,19 @@ def chain_levels(parents) -> list:
     return _LEVELS[key]
 
 _LEVEL_T = {}
-def _level_tensors(parents: tuple, levels: list, device) -> tuple:
-    "The parents and each level's (joints, parents) as index tensors on `device`, made once per device."
+def _level_tensors(parents: tuple, device) -> tuple:
+    "The parents and each level's (joints, parents) (`chain_levels`) as index tensors on `device`, made once per device."
     key = (parents, str(device))
     if key not in _LEVEL_T:
         _LEVEL_T[key] = (torch.as_tensor(parents[1:], device=device),
-                         [(torch.as_tensor(j, device=device), torch.as_tensor(p, device=device)) for j, p in levels])
+                         [(torch.as_tensor(j, device=device), torch.as_tensor(p, device=device)) for j, p in chain_levels(parents)])
     return _LEVEL_T[key]
 
 def rigid_transforms(rot: torch.Tensor, joints: torch.Tensor, parents) -> tuple:
     """As `smplx.lbs.batch_rigid_transform` for rotations (B,J,3,3) and rest joints (B,J,3): posed joints (B,J,3) and
     the transforms (B,J,4,4) relative to the rest pose, composed level by level (no host sync)."""
     B, J = rot.shape[:2]
-    key = tuple(int(p) for p in parents) if torch.is_tensor(parents) else tuple(parents)
-    par, levels = _level_tensors(key, chain_levels(key), rot.device)
+    par, levels = _level_tensors(tuple(int(p) for p in parents), rot.device)     # a tensor `parents`: syncs (pass ints)
     rel = torch.cat([joints[:, :1], joints[:, 1:] - joints[:, par]], 1)
     bottom = torch.tensor([0., 0., 0., 1.], device=rot.device, dtype=rot.dtype).expand(B, J, 1, 4)
     world = local = torch.cat([torch.cat([rot, rel[..., None]], -1), bottom], -2)

@@ -153,23 +153,21 @@ def time_training(cfg, steps: int = 30, warmup: int = 5, views: Optional[int] = 
         train_step(model, batch, v, loss_fn, opt, cfg, dev, geom=geom, timer=timer, graphs=graphs)
     for i in range(warmup): step()
     if dev.type == 'cuda': torch.cuda.reset_peak_memory_stats(dev)
-    times = []
-    for i in range(steps):
-        _sync(dev); t = time.perf_counter(); step(); _sync(dev); times.append(time.perf_counter() - t)
+    def med(fn):                          # median ms of `steps` synchronised calls
+        ts = []
+        for i in range(steps):
+            _sync(dev); t = time.perf_counter(); fn(); _sync(dev); ts.append(time.perf_counter() - t)
+        return float(np.median(ts)) * 1e3
+    step_ms = med(step)
     parts = []
     for i in range(steps):
         timer = StepTimer(enabled=True, sync=dev.type == 'cuda'); step(timer); parts.append(timer.times)
-    ff, ff_full = [], []
-    with torch.no_grad():
-        for i in range(steps):
-            _sync(dev); t = time.perf_counter(); model(batch, verts, geom=geom); _sync(dev); ff.append(time.perf_counter() - t)
-        for i in range(steps):            # and with the person's geometry (posed clothed body, visibility) computed too
-            _sync(dev); t = time.perf_counter(); reconstruct(run, batch); _sync(dev); ff_full.append(time.perf_counter() - t)
-    med = lambda xs: float(np.median(xs)) * 1e3
+    with torch.no_grad():                 # the network alone, then with the person's geometry (posed clothed body, visibility)
+        ff, ff_full = med(lambda: model(batch, verts, geom=geom)), med(lambda: reconstruct(run, batch))
     res = dict(device=str(torch.cuda.get_device_name(dev) if dev.type == 'cuda' else 'cpu'), gaussians=run.template.n,
-               views=nv, image_size=cfg.data.image_size, cuda_graphs=graphs is not None, step_ms_median=med(times),
-               split_ms={k: med([p[k] for p in parts]) for k in parts[0]}, feedforward_ms_median=med(ff),
-               feedforward_with_geometry_ms=med(ff_full),
+               views=nv, image_size=cfg.data.image_size, cuda_graphs=graphs is not None, step_ms_median=step_ms,
+               split_ms={k: float(np.median([p[k] for p in parts])) * 1e3 for k in parts[0]}, feedforward_ms_median=ff,
+               feedforward_with_geometry_ms=ff_full,
                peak_mem_gb=torch.cuda.max_memory_allocated(dev) / 2**30 if dev.type == 'cuda' else None)
     if dev.type == 'cuda':
         res['gsplat_fwd_bwd_ms'] = _gsplat_ms(run.template.n, nv, cfg.data.image_size)

@@ -27,6 +27,7 @@ from .decoder import GaussianDecoder, decoder_to_template_inputs
 from .render import render_batch, filter_3d
 from .data import collate_avatar
 from .fit import SubjectFit, FittedBody, fit_silhouettes, fit_settings
+from .checkpoint import atomic_torch_save
 
 # %% auto #0
 __all__ = ['set_seed', 'resolve_device', 'StepTimer', 'AvatarModel', 'unwrap', 'body_vertices', 'render_views',
@@ -187,10 +188,7 @@ def fit_subject(run: Run, subject: str, log=None) -> dict:
     item = to_device(collate_avatar([ds[0]]), run.device)
     params = {k: v.to(run.device) for k, v in body_params_for_sample(item, cfg.encoder.pose_source, run.adapter).items()}
     rec = fit_silhouettes(fit, run.body, params, item['masks'][0], item['cameras'][0], fit_settings(cfg), log)
-    if cache is not None:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_name(f'.{cache.name}.{os.getpid()}.tmp')
-        torch.save(dict(state={k: v.detach().cpu() for k, v in fit.state_dict().items()}, rec=rec), tmp); os.replace(tmp, cache)
+    if cache is not None: atomic_torch_save(dict(state={k: v.detach().cpu() for k, v in fit.state_dict().items()}, rec=rec), cache)
     return rec
 
 def _fit_cache_path(cfg: Config, subject: str) -> Path:

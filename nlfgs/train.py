@@ -151,17 +151,25 @@ class GraphedStep:
         if cfg.train.amp: raise ValueError('train.cuda_graphs needs train.amp=false (autocast caches do not replay)')
         self.model, self.loss_fn, self.cfg, self.graphs = model, loss_fn, cfg, {}
 
-    def _capture(self, batch, vertices, geom, keys):
+    @staticmethod
+    def _model_inputs(batch, vertices, geom, keys) -> tuple:
+        c = batch['cameras']
+        return (batch['images'], batch['masks'], c.viewmats, c.Ks, vertices, *[geom[k] for k in keys])
+
+    @staticmethod
+    def _loss_inputs(rgb, alpha, batch, offsets, log_scales, opacities) -> tuple:
+        return (rgb.flatten(0, 1), alpha.flatten(0, 1), batch['images'].flatten(0, 1), batch['masks'].flatten(0, 1),
+                offsets, log_scales, opacities)
+
+    def _capture(self, batch, vertices, geom, keys, args):
+        "Graphs of the model (`args`: its inputs, as `_model_inputs`) and of the loss, from this batch as the sample."
         from torch.cuda import make_graphed_callables
         c = batch['cameras']
-        args = (batch['images'], batch['masks'], c.viewmats, c.Ks, vertices, *[geom[k] for k in keys])
         sample = tuple(a.detach().clone().requires_grad_(a.requires_grad) for a in args)
         core = make_graphed_callables(_ModelCore(self.model, c, keys), sample, allow_unused_input=True)
         with torch.no_grad():                                     # one eager pass: the loss's inputs and its term names
             gs, dec, _ = self.model(batch, vertices, geom=geom)
-            rgb, alpha = render_views(gs, c, self.cfg)
-            lin = (rgb.flatten(0, 1), alpha.flatten(0, 1), batch['images'].flatten(0, 1), batch['masks'].flatten(0, 1),
-                   dec['offsets'].float(), dec['log_scales'].float(), gs.opacities)
+            lin = self._loss_inputs(*render_views(gs, c, self.cfg), batch, dec['offsets'].float(), dec['log_scales'].float(), gs.opacities)
             names = list(self.loss_fn(*lin[:4], offsets=lin[4], log_scales=lin[5], opacities=lin[6])[1])
         lsample = tuple(a.detach().clone().requires_grad_(i in (0, 1, 4, 5, 6)) for i, a in enumerate(lin))
         loss = make_graphed_callables(_LossCore(self.loss_fn, names), lsample, allow_unused_input=True)
@@ -170,18 +178,16 @@ class GraphedStep:
     def __call__(self, batch, vertices, geom: dict, timer=None):
         timer = timer or StepTimer()
         keys = sorted(geom)
-        c = batch['cameras']
-        args = (batch['images'], batch['masks'], c.viewmats, c.Ks, vertices, *[geom[k] for k in keys])
+        args = self._model_inputs(batch, vertices, geom, keys)
         key = tuple((tuple(a.shape), a.dtype, a.requires_grad) for a in args)
-        if key not in self.graphs: self.graphs[key] = self._capture(batch, vertices, geom, keys)
+        if key not in self.graphs: self.graphs[key] = self._capture(batch, vertices, geom, keys, args)
         core, loss, names = self.graphs[key]
         with timer('model'):
             means, quats, scales, opac, sh, offsets, log_scales = core(*args)
         with timer('render'):
-            rgb, alpha = render_views(Gaussians(means, quats, scales, opac, sh), c, self.cfg)
+            rgb, alpha = render_views(Gaussians(means, quats, scales, opac, sh), batch['cameras'], self.cfg)
         with timer('loss'):
-            total, tv = loss(rgb.flatten(0, 1), alpha.flatten(0, 1), batch['images'].flatten(0, 1), batch['masks'].flatten(0, 1),
-                             offsets, log_scales, opac)
+            total, tv = loss(*self._loss_inputs(rgb, alpha, batch, offsets, log_scales, opac))
             tv = tv.clone()                                       # the graph's output buffer is reused next step
         return total, dict(zip(names, tv.unbind()))
 
@@ -228,17 +234,10 @@ class EpochSampler(torch.utils.data.Sampler):
     def __len__(self): return self.per_rank - self.start
 
 # %% ../nbs/08b_train.ipynb #32bdc222
-def _sample_forever(loader, sampler: EpochSampler, start_step: int = 0):
-    "Batches forever, epoch after epoch, starting where `start_step` steps would have left off."
-    per_epoch = math.ceil(sampler.per_rank / loader.batch_size)
-    epoch, offset = divmod(start_step, per_epoch)
-    while True:
-        sampler.set_epoch(epoch, offset * loader.batch_size)
-        yield from loader
-        epoch, offset = epoch + 1, 0
-
 def index_batches(sampler: EpochSampler, batch_size: int, start_step: int = 0):
-    "The index lists a `DataLoader(sampler=sampler, batch_size=batch_size)` would batch, forever, as `_sample_forever`."
+    """Index lists of `batch_size` (the last of an epoch shorter), epoch after epoch forever, starting where
+    `start_step` steps would have left off: a resumed run continues the very sequence of an uninterrupted one. Training
+    fetches them from `DeviceItems`, or has a `DataLoader` (`batch_sampler`, workers) load them."""
     per_epoch = math.ceil(sampler.per_rank / batch_size)
     epoch, offset = divmod(start_step, per_epoch)
     while True:
@@ -318,8 +317,6 @@ def _train(cfg, device, rank, world, main) -> dict:
     if world > 1 and main: dist.barrier()
     ds, eval_ds = make_dataset(cfg, 'train'), make_dataset(cfg, 'all', eval_views=True)
     sampler = EpochSampler(len(ds), cfg.sys.seed, shuffle=True, rank=rank, world=world)
-    loader = DataLoader(ds, batch_size=cfg.train.batch_size, sampler=sampler, collate_fn=collate_avatar,
-                        num_workers=cfg.sys.num_workers)
     total = cfg.train.max_steps if cfg.train.max_steps > 0 else cfg.train.epochs * math.ceil(sampler.per_rank / cfg.train.batch_size)
     model = run.model
     opt = make_optimizer(cfg, model, device)
@@ -346,7 +343,8 @@ def _train(cfg, device, rank, world, main) -> dict:
         log.info('train.cuda_graphs: only on one CUDA device without train.compile; training eagerly')
     elif cfg.train.cuda_graphs: graphs = GraphedStep(model, loss_fn, cfg)
     fetch = DeviceItems(ds, device) if len(ds) <= cfg.data.device_cache else None     # else the DataLoader decodes per step
-    batches = index_batches(sampler, cfg.train.batch_size, step) if fetch else _sample_forever(loader, sampler, step)
+    batches = index_batches(sampler, cfg.train.batch_size, step)
+    if not fetch: batches = iter(DataLoader(ds, batch_sampler=batches, collate_fn=collate_avatar, num_workers=cfg.sys.num_workers))
     t_data, t_log = 0., time.perf_counter()
     csvlog = MetricsCSV(log_folder(cfg) / 'metrics.csv') if main else None
     evlog = MetricsCSV(log_folder(cfg) / 'eval.csv') if main else None
