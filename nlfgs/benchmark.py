@@ -134,14 +134,21 @@ def markdown_table(agg: dict, sets=('ring_1x', 'ring_2x', 'ring_4x', 'elev', 'cl
 # %% ../nbs/10_benchmark.ipynb #b3n00013
 def _row_path(out, fit, subject) -> Path: return Path(out) / fit / 'rows' / f'{subject}.json'
 
-def _run_key(cfg: Config) -> str:
-    "What decides a row's numbers: the whole config minus output paths (a rerun with the same key reuses the row)."
+def _run_key(cfg: Config, **extra) -> str:
+    """What decides a row's numbers: the whole config minus output paths, and `extra` (whatever else decides them);
+    a rerun with the same key reuses the row."""
     import hashlib
     d = to_dict(cfg)
     for sec, k in (('train', 'log_dir'), ('train', 'checkpoint_dir'), ('train', 'output_dir'), ('render', 'save_path')):
         d.get(sec, {}).pop(k, None)
     d.get('avatar', {}).get('template', {}).pop('path', None)
-    return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps(dict(d, _extra=extra) if extra else d, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+def _write_json(p, r: dict) -> Path:
+    "`r` as JSON at `p`, atomically (a killed writer leaves the old file or none)."
+    p = Path(p); p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_suffix('.tmp'); tmp.write_text(json.dumps(r, indent=1)); os.replace(tmp, p)
+    return p
 
 def _bench_job(args):
     "One (fit, subject) run in a worker process: the row, also written to `out/<fit>/rows/<subject>.json`."
@@ -149,8 +156,7 @@ def _bench_job(args):
     if threads: torch.set_num_threads(threads)
     r = benchmark_subject(cfg, root, s, out, fit, lpips_metric_or_none(), refine_steps)
     r['run_key'] = _run_key(subject_config(cfg, root, s, out, fit))
-    p = _row_path(out, fit, s); p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_suffix('.tmp'); tmp.write_text(json.dumps(r, indent=1)); os.replace(tmp, p)
+    _write_json(_row_path(out, fit, s), r)
     return r
 
 def benchmark(suite: str = 'tiny', config: str = 'nlfgs_base', out: Optional[str] = None, fits: Sequence[str] = ('noisy', 'exact'),

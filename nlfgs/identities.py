@@ -4,7 +4,7 @@
 
 # %% ../nbs/10a_identities.ipynb #i1d00003
 from __future__ import annotations
-import hashlib, json, time
+import json, time
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -17,7 +17,7 @@ from .run import make_dataset, to_device, unwrap, fit_subject
 from .evaluate import load_trained, reconstruct
 from .encoder import run_backbone
 from .synth import ensure_suite
-from .benchmark import evaluate_subject
+from .benchmark import evaluate_subject, _run_key, _write_json
 
 # %% auto #0
 __all__ = ['identity_split', 'identities_config', 'evaluate_unseen', 'identities_table', 'prefit', 'benchmark_identities',
@@ -96,11 +96,6 @@ def identities_table(res: dict) -> str:
                                        + [f"{np.mean([r['train_seconds'] for r in sg]):.0f}"]) + ' |')
     return '\n'.join(lines)
 
-def _task_key(c: Config, **extra) -> str:
-    "A hash of a task's whole config and what else decides its result."
-    from nlfgs.core import to_dict
-    return hashlib.sha256(json.dumps(dict(cfg=to_dict(c), **extra), sort_keys=True, default=str).encode()).hexdigest()[:16]
-
 def _cached(path, key: str) -> Optional[dict]:
     "The result stored at `path` if it was computed for `key`."
     try: r = json.loads(Path(path).read_text())
@@ -125,14 +120,14 @@ def _variant(args) -> tuple:
     cfg, root, train_ids, unseen, out, latent, n_seen, refine_steps, threads = args
     if threads: torch.set_num_threads(threads)
     name, c = ('latent' if latent else 'no_latent'), identities_config(cfg, root, train_ids, out, latent)
-    key, path = _task_key(c, seen=list(train_ids[:n_seen]), unseen=list(unseen), refine=refine_steps), Path(out) / name / 'result.json'
+    key, path = _run_key(c, seen=list(train_ids[:n_seen]), unseen=list(unseen), refine=refine_steps), Path(out) / name / 'result.json'
     if (r := _cached(path, key)) is not None: return name, r
     t0 = time.time(); train(_resumable(c)); secs = time.time() - t0
     run = load_trained(c)
     seen = [dict(subject=s, **evaluate_subject(run, s, scales=(1, 2))) for s in train_ids[:n_seen]]
     un = [evaluate_unseen(load_trained(c), s, refine_steps) for s in unseen]
     res = dict(key=key, train_seconds=round(secs, 1), seen=seen, unseen=un)
-    path.write_text(json.dumps(res, indent=1))          # kept even if a later task fails; reused by a rerun
+    _write_json(path, res)                               # kept even if a later task fails; reused by a rerun
     return name, res
 
 def _single(args) -> tuple:
@@ -141,10 +136,10 @@ def _single(args) -> tuple:
     cfg, root, s, out, threads = args
     if threads: torch.set_num_threads(threads)
     o = Path(out) / 'single'
-    key, path = _task_key(subject_config(cfg, root, s, o, 'noisy'), subject=s), o / f'{s}.json'
+    key, path = _run_key(subject_config(cfg, root, s, o, 'noisy'), subject=s), o / f'{s}.json'
     if (r := _cached(path, key)) is not None: return 'single', r
     r = dict(benchmark_subject(cfg, root, s, o, 'noisy'), key=key)
-    path.parent.mkdir(parents=True, exist_ok=True); path.write_text(json.dumps(r, indent=1))
+    _write_json(path, r)
     return 'single', r
 
 def _prefit_job(args):
