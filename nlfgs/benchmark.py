@@ -42,10 +42,11 @@ def _stored_size(ds, subject, prefix):
 def evaluate_subject(run, subject: str, scales=(1, 2, 4), lpips=None, keep_renders: bool = False, refine_steps: int = 0) -> dict:
     """All held-out metrics of one trained subject: {set: metrics} (sets `ring_1x`, `ring_2x`, ..., `pose1`, ...);
     with `refine_steps`, also those of the avatar refined on its input views (`refine_avatar`) as `ref_<set>` (not
-    for `elev`/`close`), and `refine_seconds`."""
-    cfg, size = run.cfg, run.cfg.data.image_size
-    base = make_dataset(cfg, 'all')
-    batch = to_device(collate_avatar([base[base.subjects.index(subject)]]), run.device)
+    for `elev`/`close`), and `refine_seconds`; `keep_renders` also returns {set: (render, target)} (the refined ones as `ref_<set>`)."""
+    size = run.cfg.data.image_size
+    cfg = apply_overrides(run.cfg, [f'data.subject={subject}', 'data.subjects=[]'])   # datasets of this one person: a
+    base = make_dataset(cfg, 'all')                          # many-identity run's config would check every person's images
+    batch = to_device(collate_avatar([base[0]]), run.device)
     gs = reconstruct(run, batch)
     out, renders, variants = {}, {}, [('', gs)]
     if refine_steps:
@@ -61,12 +62,12 @@ def evaluate_subject(run, subject: str, scales=(1, 2, 4), lpips=None, keep_rende
         if k > 1 and stored < k * size and _stored_size(base, subject, 'x4_') >= k * size: prefix = 'x4_'
         elif stored < k * size: continue
         ds = make_dataset(cfg, 'all', eval_views=True, eval_prefix=prefix, eval_size=k * size)
-        b = to_device(collate_avatar([ds[ds.subjects.index(subject)]]), run.device)
+        b = to_device(collate_avatar([ds[0]]), run.device)
         for tag, g0 in variants:
             if tag and name in ('elev', 'close'): continue
             g = g0 if name not in poses else repose_avatar(run, b, g0, {kk: torch.tensor(v, dtype=torch.float32) for kk, v in poses[name].items()})
             out[tag + name], r = view_set_metrics(run, g, b, lpips)
-            if keep_renders and not tag: renders[name] = (r.cpu(), b['eval_images'][0].cpu())
+            if keep_renders: renders[tag + name] = (r.cpu(), b['eval_images'][0].cpu())
     return (out, renders) if keep_renders else out
 
 # %% ../nbs/10_benchmark.ipynb #b3n00010

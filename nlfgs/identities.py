@@ -20,8 +20,8 @@ from .synth import ensure_suite
 from .benchmark import evaluate_subject, _run_key, _write_json
 
 # %% auto #0
-__all__ = ['identity_split', 'identities_config', 'evaluate_unseen', 'identities_table', 'prefit', 'benchmark_identities',
-           'identity_latents', 'pca_2d']
+__all__ = ['identity_split', 'identities_config', 'feedforward_ms', 'evaluate_unseen', 'identities_table', 'prefit',
+           'benchmark_identities', 'identity_latents', 'pca_2d', 'identities_figures']
 
 # %% ../nbs/10a_identities.ipynb #i1d00006
 def _garment_class(root, s) -> str:
@@ -56,44 +56,56 @@ def _timed(fn, device, repeats: int = 3):
         sync(); t0 = time.perf_counter(); out = fn(); sync(); ts.append(time.perf_counter() - t0)
     return out, float(np.median(ts))
 
-def evaluate_unseen(run, subject: str, refine_steps: int = 200, lpips=None) -> dict:
-    """Timings (fit, feed-forward) and metrics of a subject the run never trained on: `evaluate_subject` at 1x, its
-    feed-forward sets as `ff_<set>`, the refined ones as `ref_<set>`."""
-    cfg = apply_overrides(run.cfg, [f'data.subject={subject}', 'data.subjects=[]'])
-    run.cfg = cfg
+def _unseen_batch(run, subject: str) -> tuple:
+    "Point `run` at one person outside its training set: (their input batch on the device, fit seconds)."
+    run.cfg = apply_overrides(run.cfg, [f'data.subject={subject}', 'data.subjects=[]'])
     t0 = time.perf_counter(); rec = fit_subject(run, subject); fit_s = time.perf_counter() - t0
     if rec.get('cached'): fit_s = rec.get('seconds', fit_s)          # fitted ahead (`prefit`): the time it took there
-    ds = make_dataset(cfg, 'all')
-    batch = to_device(collate_avatar([ds[0]]), run.device)
+    return to_device(collate_avatar([make_dataset(run.cfg, 'all')[0]]), run.device), fit_s
+
+def feedforward_ms(run, subject: str, repeats: int = 5) -> float:
+    "Median milliseconds of `subject`'s feed-forward avatar from their 4 views (the person's view geometry included)."
+    batch, _ = _unseen_batch(run, subject)
+    return round(_timed(lambda: reconstruct(run, batch), run.device, repeats)[1] * 1000, 2)
+
+def evaluate_unseen(run, subject: str, refine_steps: int = 200, lpips=None, scales=(1, 2), keep_renders: bool = False):
+    """Timings (fit, feed-forward) and metrics of a subject the run never trained on: `evaluate_subject` at `scales`,
+    its feed-forward sets as `ff_<set>`, the refined ones as `ref_<set>` (with `keep_renders`: also the renders)."""
+    batch, fit_s = _unseen_batch(run, subject)
     _, ff_s = _timed(lambda: reconstruct(run, batch), run.device)
     row = dict(subject=subject, fit_seconds=round(fit_s, 2), feedforward_ms=round(ff_s * 1000, 2),
                **({'refine_steps': refine_steps} if refine_steps else {}))
-    for k, v in evaluate_subject(run, subject, scales=(1,), lpips=lpips, refine_steps=refine_steps).items():
+    ev = evaluate_subject(run, subject, scales=scales, lpips=lpips, refine_steps=refine_steps, keep_renders=keep_renders)
+    for k, v in (ev[0] if keep_renders else ev).items():
         row[k if not isinstance(v, dict) or k.startswith('ref_') else f'ff_{k}'] = v
-    return row
+    return (row, ev[1]) if keep_renders else row
 
 # %% ../nbs/10a_identities.ipynb #i1d00010
 def _mean(rows, key, metric='psnr_masked'):
     v = [r[key][metric] for r in rows if key in r and metric in r[key]]
     return (float(np.mean(v)), float(np.std(v)), len(v)) if v else (float('nan'), float('nan'), 0)
 
-def identities_table(res: dict) -> str:
-    "Markdown: per variant, masked PSNR (mean ± std) of seen (ring 1x, novel pose), unseen feed-forward and refined."
-    head = ['variant', 'train ids', 'seen ring 1x', 'seen pose1', 'unseen ff ring 1x', 'unseen ff pose1', 'unseen refined ring 1x',
-            'unseen refined pose1', 'ff ms/person', 'refine s', 'train s']
+def identities_table(res: dict, metric: str = 'psnr_masked') -> str:
+    """Markdown: per variant, `metric` (mean ± std; masked PSNR by default) of seen identities (ring 1x/2x, novel pose),
+    unseen ones feed-forward and refined; feed-forward ms per person (timed alone when re-timed, else during the run)."""
+    sets = [('seen', 'ring_1x'), ('seen', 'ring_2x'), ('seen', 'pose1'), ('ff', 'ring_1x'), ('ff', 'ring_2x'), ('ff', 'pose1'),
+            ('ref', 'ring_1x'), ('ref', 'ring_2x'), ('ref', 'pose1')]
+    label = dict(seen='seen', ff='unseen ff', ref='unseen refined')
+    head = ['variant', 'train ids'] + [f'{label[g]} {k.replace("_", " ")}' for g, k in sets] + ['ff ms/person', 'refine s', 'train s']
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     f = lambda t: f'{t[0]:.2f} ± {t[1]:.2f}' if t[2] else '–'
     for name, v in res['variants'].items():
         seen, un = v['seen'], v['unseen']
-        lines.append('| ' + ' | '.join([name, str(len(res['train'])), f(_mean(seen, 'ring_1x')), f(_mean(seen, 'pose1')),
-                     f(_mean(un, 'ff_ring_1x')), f(_mean(un, 'ff_pose1')), f(_mean(un, 'ref_ring_1x')), f(_mean(un, 'ref_pose1')),
-                     f"{np.median([r['feedforward_ms'] for r in un]):.1f}" if un else '–',
+        cells = [f(_mean(seen, k, metric)) if g == 'seen' else f(_mean(un, f'{g}_{k}', metric)) for g, k in sets]
+        ff = list(v.get('feedforward_ms_alone', {}).values()) or [r['feedforward_ms'] for r in un]
+        lines.append('| ' + ' | '.join([name, str(len(res['train']))] + cells + [
+                     f"{np.median(ff):.1f}" if ff else '–',
                      f"{np.median([r['refine_seconds'] for r in un if 'refine_seconds' in r]):.2f}" if un and 'refine_seconds' in un[0] else '–',
                      f"{v['train_seconds']:.0f}"]) + ' |')
     if res.get('single'):                                         # the same seen people, each trained on its own
         sg = res['single']
-        lines.append('| ' + ' | '.join(['single-subject', '1', f(_mean(sg, 'ring_1x')), f(_mean(sg, 'pose1'))] + ['–'] * 6
-                                       + [f"{np.mean([r['train_seconds'] for r in sg]):.0f}"]) + ' |')
+        lines.append('| ' + ' | '.join(['single-subject', '1'] + [f(_mean(sg, k, metric)) for g, k in sets if g == 'seen']
+                                       + ['–'] * 8 + [f"{np.mean([r['train_seconds'] for r in sg]):.0f}"]) + ' |')
     return '\n'.join(lines)
 
 def _cached(path, key: str) -> Optional[dict]:
@@ -170,11 +182,11 @@ def prefit(cfg: Config, root, subjects: Sequence[str], workers: int = 0) -> dict
 def benchmark_identities(suite: str = 'tiny', config: str = 'nlfgs_base', out: Optional[str] = None, overrides: Sequence[str] = (),
                          n_unseen: int = 2, n_seen: int = 4, refine_steps: int = 200, ablation: bool = True, num: int = 0,
                          suite_base: str = 'data/suites', workers: int = 0, suite_overrides: Optional[dict] = None,
-                         seed: int = 0, jobs: int = 1, single: bool = True, verbose: bool = True) -> dict:
+                         seed: int = 0, jobs: int = 1, single: bool = True, figures: bool = True, verbose: bool = True) -> dict:
     """The many-identities protocol on a suite (its first `num` subjects; 0: all); returns and writes the results.
     Every subject is silhouette-fitted first, in parallel (`prefit`, into `fit.cache_dir`, by default `out/fitcache`);
     `single` also trains the first `n_seen` seen people one by one (the single-subject baseline); `jobs>1` runs the
-    variants and baselines at once (separate processes sharing the GPU)."""
+    variants and baselines at once (separate processes sharing the GPU); `figures` then runs `identities_figures`."""
     cfg = load_config(config, overrides)
     so = {**({'num': num} if num else {}), **(suite_overrides or {})}
     root = ensure_suite(suite, suite_base, workers, cfg.body.model_path, cfg.body.toy, **so)
@@ -204,9 +216,10 @@ def benchmark_identities(suite: str = 'tiny', config: str = 'nlfgs_base', out: O
                           f"seen {_mean(v['seen'], 'ring_1x')[0]:.2f} dB, unseen feed-forward {_mean(v['unseen'], 'ff_ring_1x')[0]:.2f} dB, "
                           f"refined {_mean(v['unseen'], 'ref_ring_1x')[0]:.2f} dB", flush=True)
     out.mkdir(parents=True, exist_ok=True)
-    (out / 'identities.json').write_text(json.dumps(res, indent=1))
+    if figures: identities_figures(cfg, root, res, out, refine_steps)
+    _write_json(out / 'identities.json', res)
     (out / 'identities.md').write_text(f"# nlfgs_benchmark --protocol identities --suite {suite} --config {config} {' '.join(overrides)}\n\n"
-                                       + identities_table(res) + '\n')
+                                       + identities_table(res) + '\n\nFull-image PSNR:\n\n' + identities_table(res, 'psnr') + '\n')
     return res
 
 # %% ../nbs/10a_identities.ipynb #i1d00014
@@ -224,3 +237,51 @@ def pca_2d(x: torch.Tensor) -> torch.Tensor:
     "The first two principal components of rows `x` (S, D): (S, 2)."
     x = x - x.mean(0)
     return x @ torch.linalg.svd(x, full_matrices=False).Vh[:2].T
+
+# %% ../nbs/10a_identities.ipynb #203d1ad3
+def _figure_unseen(rows, path):
+    import matplotlib.pyplot as plt
+    cols = ['input view', 'held-out view', 'feed-forward', 'refined', 'new pose', 'feed-forward']
+    fig, ax = plt.subplots(len(rows), len(cols), figsize=(1.6 * len(cols), 1.9 * len(rows)), squeeze=False)
+    for i, (s, row, inp, rend) in enumerate(rows):
+        j = max(1, rend['ring_1x'][0].shape[0] // 8)                # a ring view between two input views
+        ims = [(inp, ''), (rend['ring_1x'][1][j], ''), (rend['ring_1x'][0][j], f"{row['ff_ring_1x']['psnr_masked']:.1f} dB"),
+               (rend['ref_ring_1x'][0][j], f"{row['ref_ring_1x']['psnr_masked']:.1f} dB")]
+        if 'pose1' in rend: ims += [(rend['pose1'][1][0], ''), (rend['pose1'][0][0], f"{row['ff_pose1']['psnr_masked']:.1f} dB")]
+        for k, (im, t) in enumerate(ims):
+            ax[i, k].imshow(im.permute(1, 2, 0).clamp(0, 1).numpy())
+            ax[i, k].set_title((f'{s}\n' if k == 0 else '\n') + (t or cols[k]), fontsize=7)
+        for a in ax[i]: a.axis('off')
+    plt.tight_layout(); fig.savefig(path, dpi=80); plt.close(fig)
+
+def _figure_latents(names, xy, cls, unseen, path):
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(4.2, 3.2))
+    for c in sorted(set(cls)):
+        for u, mk in ((False, 'o'), (True, 'X')):
+            i = [k for k, n in enumerate(names) if cls[k] == c and (n in unseen) == u]
+            if i: ax.scatter(xy[i, 0], xy[i, 1], marker=mk, s=40 if u else 18, label=f'{c}{" (unseen)" if u else ""}')
+    ax.legend(fontsize=6, ncol=2); ax.set_xlabel('PC 1', fontsize=7); ax.set_ylabel('PC 2', fontsize=7)
+    ax.set_title(f'identity latents of {len(names)} people (PCA)', fontsize=8)
+    plt.tight_layout(); fig.savefig(path, dpi=90); plt.close(fig)
+
+def identities_figures(cfg: Config, root, res: dict, out, refine_steps: int = 200, n_people: int = 4) -> dict:
+    """After the trainings: `feedforward_ms_alone` per unseen person and variant, the latent PCA of every person
+    (`res['latents']`, `out/latents.png`) and `out/unseen.png` (first `n_people` unseen people). Returns `res`."""
+    out = Path(out)
+    for name, v in res['variants'].items():
+        c = identities_config(cfg, root, res['train'], out, name == 'latent')
+        run = load_trained(c)
+        v['feedforward_ms_alone'] = {s: feedforward_ms(run, s) for s in res['unseen']}
+        if name != 'latent': continue
+        rows = []
+        for s in res['unseen'][:n_people]:
+            row, rend = evaluate_unseen(run, s, refine_steps, scales=(1,), keep_renders=True)
+            rows.append((s, row, make_dataset(run.cfg, 'all')[0]['images'][0], rend))
+        if rows: _figure_unseen(rows, out / 'unseen.png')
+        everyone = sorted(res['train'] + res['unseen'])
+        names, lat = identity_latents(run, make_dataset(apply_overrides(c, [f"data.subjects=[{','.join(everyone)}]"]), 'all'))
+        xy, cls = pca_2d(lat), [_garment_class(root, n) for n in names]
+        res['latents'] = dict(names=names, xy=xy.tolist(), garment_class=cls)
+        _figure_latents(names, xy, cls, set(res['unseen']), out / 'latents.png')
+    return res

@@ -250,7 +250,7 @@ def spec_hash(spec: dict) -> str:
 # %% ../nbs/02f_synth.ipynb #s7n00021
 SUITES = dict(tiny=dict(num=3, seed=0, classes=('tight', 'loose', 'skirt'), image_size=512, eval_size=512, x4_size=0),
               small=dict(num=12, seed=1, classes=GARMENT_CLASSES, image_size=512, eval_size=1024, x4_size=2048),
-              large=dict(num=120, seed=2, classes=GARMENT_CLASSES, image_size=512, eval_size=512, x4_size=0))
+              large=dict(num=120, seed=2, classes=GARMENT_CLASSES, image_size=512, eval_size=1024, x4_size=0))
 
 def population_specs(num: int, seed: int, classes: Sequence[str] = GARMENT_CLASSES) -> list:
     "[(name, spec)] of a population: subject i has class classes[i % len(classes)]."
