@@ -20,7 +20,7 @@ from .smplx_layout import PARAM_KEYS
 # %% auto #0
 __all__ = ['DatasetError', 'view_path', 'cameras_to_json', 'save_cameras_json', 'load_cameras_json', 'cameras_from_json',
            'save_rgba', 'png_size', 'check_image', 'load_rgba', 'split_smplx_json', 'load_smplx_json', 'write_subject',
-           'split_subjects', 'AvatarDataset', 'collate_avatar']
+           'split_subjects', 'AvatarDataset', 'collate_avatar', 'prefetch_items']
 
 # %% ../nbs/02a_data.ipynb #e676df6c
 class DatasetError(ValueError):
@@ -253,10 +253,22 @@ def cameras_of(self: AvatarDataset, s: str, names: Sequence[str], size: Optional
     c = cameras_from_json(self.cameras[s], names)
     return c if size is None else c.resize(size, size)
 
+_POOL = (None, None)
+def _decode_pool():
+    """Threads decoding a subject's views at once (PNG decoding releases the GIL): held-out sets are 16+ images. One
+    pool per process (a forked DataLoader worker inherits the pool object but not its threads: it makes its own)."""
+    global _POOL
+    if _POOL[1] != os.getpid():
+        from concurrent.futures import ThreadPoolExecutor
+        _POOL = (ThreadPoolExecutor(max(1, min(8, os.cpu_count() or 1)), thread_name_prefix='nlfgs-decode'), os.getpid())
+    return _POOL[0]
+
 @patch
 def _load_views(self: AvatarDataset, s: str, names: Sequence[str], size: Optional[int] = -1):
     size = self.image_size if size == -1 else size
-    rgba = torch.from_numpy(np.stack([load_rgba(view_path(self.root, s, v)) for v in names])).permute(0, 3, 1, 2)
+    paths = [view_path(self.root, s, v) for v in names]
+    rgba = torch.from_numpy(np.stack(list(_decode_pool().map(load_rgba, paths)) if len(paths) > 1 else [load_rgba(paths[0])]))
+    rgba = rgba.permute(0, 3, 1, 2)
     rgb, a = rgba[:, :3], rgba[:, 3:]
     rgb = rgb * a + self.background * (1 - a)
     rgb, a = _resize(rgb, size), _resize(a, size)
@@ -285,3 +297,19 @@ def collate_avatar(items: list) -> dict:
         elif isinstance(vals[0], dict) and all(isinstance(x, torch.Tensor) for x in vals[0].values()): out[k] = collate_avatar(vals)
         else: out[k] = vals
     return out
+
+# %% ../nbs/02a_data.ipynb #76e81514
+def prefetch_items(dataset, ahead: int = 2):
+    "`dataset[0]`, `dataset[1]`, ... in order, up to `ahead` items decoded ahead in threads (0: none)."
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+    n = len(dataset)
+    if ahead <= 0 or n < 2:
+        for i in range(n): yield dataset[i]
+        return
+    with ThreadPoolExecutor(ahead, thread_name_prefix='nlfgs-prefetch') as ex:
+        q = deque(ex.submit(dataset.__getitem__, i) for i in range(min(ahead, n)))
+        for i in range(n):
+            item = q.popleft().result()
+            if i + ahead < n: q.append(ex.submit(dataset.__getitem__, i + ahead))
+            yield item

@@ -13,7 +13,7 @@ import torch
 
 from .core import Config, apply_overrides, to_dict, Gaussians
 from .checkpoint import load_checkpoint_file, restore_checkpoint, model_overrides
-from .data import collate_avatar
+from .data import collate_avatar, prefetch_items
 from .losses import image_metrics
 from .run import (Run, setup_run, posed_body, resolve_device, unwrap, subject_geometry, autocast_for, to_device, render_views,
                        make_dataset, checkpoint_path, log_folder, cli_parser, config_from_args)
@@ -41,8 +41,8 @@ def repose_avatar(run: 'Run', batch: dict, gaussians: Gaussians, params: dict) -
 
 def reconstruct_subjects(run: 'Run', dataset, model=None):
     "Yield (batch on the run's device, its Gaussians) for each subject of `dataset`, one at a time."
-    for i in range(len(dataset)):
-        batch = to_device(collate_avatar([dataset[i]]), run.device)
+    for item in prefetch_items(dataset, max(1, min(4, (os.cpu_count() or 1) // 2))):   # the next ones decoded meanwhile
+        batch = to_device(collate_avatar([item]), run.device)
         yield batch, reconstruct(run, batch, model)
 
 @torch.no_grad()

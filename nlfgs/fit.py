@@ -83,9 +83,10 @@ class SubjectFit(nn.Module):
         if correct: p['global_orient'], p['body_pose'], p['transl'] = p['global_orient'] + o, p['body_pose'] + b, p['transl'] + t
         return p
 
-    def vertices(self, body, base: dict, correct: bool = True, disp: bool = True, frozen: bool = False) -> torch.Tensor:
-        "Posed clothed-body vertices (B, V, 3) for body parameters `base`."
-        skin = body.skinning(self.params(base, correct, frozen))
+    def vertices(self, body, base: dict, correct: bool = True, disp: bool = True, frozen: bool = False, skin=None) -> torch.Tensor:
+        """Posed clothed-body vertices (B, V, 3) for body parameters `base` (`skin`: their `body.skinning`, computed
+        ahead when the body is held fixed and only the displacements change)."""
+        skin = body.skinning(self.params(base, correct, frozen)) if skin is None else skin
         rest = skin['v_shaped'] + skin['pose_offsets'] + (self.disp if disp else 0.)
         w = self.weights if self._flag('weights', torch.any) else body.lbs_weights
         return pose_points(skin, rest, w)
@@ -203,8 +204,11 @@ def _fit_silhouettes(fit: SubjectFit, body, base: dict, masks: torch.Tensor, cam
     rec = {}
     for stage, steps in (('body', s.body_steps), ('disp', s.disp_steps)):
         opt = torch.optim.Adam(fit.body_parameters(), lr=s.lr_body) if stage == 'body' else torch.optim.Adam([fit.disp], lr=s.lr_disp)
+        skin = None
+        if stage == 'disp':                                   # the body is held: its skinning is the same every step
+            with torch.no_grad(): skin = body.skinning(fit.params(base))
         for it in range(steps):
-            verts = fit.vertices(body, base)[0]
+            verts = fit.vertices(body, base, skin=skin)[0]
             t = silhouette_terms(verts, cams, dist, m, s.radius or s.size / 128)
             prior = sum((p ** 2).sum() for p in fit.body_parameters())
             loss = s.w_inside * t['inside'] + s.w_cover * t['cover'] * (1. if stage == 'disp' else s.w_cover_body) + s.w_prior * prior

@@ -238,7 +238,7 @@ def pca_2d(x: torch.Tensor) -> torch.Tensor:
     x = x - x.mean(0)
     return x @ torch.linalg.svd(x, full_matrices=False).Vh[:2].T
 
-# %% ../nbs/10a_identities.ipynb #203d1ad3
+# %% ../nbs/10a_identities.ipynb #80b02359
 def _figure_unseen(rows, path):
     import matplotlib.pyplot as plt
     cols = ['input view', 'held-out view', 'feed-forward', 'refined', 'new pose', 'feed-forward']
