@@ -125,19 +125,30 @@ def _resumable(c: Config) -> Config:
     except Exception: same = False
     return apply_overrides(c, ['train.resume=true', 'train.overwrite=false']) if same else c
 
+def _row(path, key: str, fn) -> dict:
+    "The row stored at `path` for `key`, else `fn()` (then stored): a cut-off evaluation keeps every finished person."
+    if (r := _cached(path, key)) is not None: return {k: v for k, v in r.items() if k != 'key'}
+    r = fn(); _write_json(path, {**r, 'key': key}); return r
+
 def _variant(args) -> tuple:
     """Train and evaluate one variant (in a worker process when variants run in parallel). A finished variant of the
-    same settings is reused from `<out>/<variant>/result.json`; an interrupted one continues from its checkpoint."""
+    same settings is reused from `<out>/<variant>/result.json`; an interrupted one continues from its checkpoint, and
+    the people it had already evaluated (`<out>/<variant>/rows/`) are not evaluated again."""
     from nlfgs.train import train
     cfg, root, train_ids, unseen, out, latent, n_seen, refine_steps, threads = args
     if threads: torch.set_num_threads(threads)
     name, c = ('latent' if latent else 'no_latent'), identities_config(cfg, root, train_ids, out, latent)
     key, path = _run_key(c, seen=list(train_ids[:n_seen]), unseen=list(unseen), refine=refine_steps), Path(out) / name / 'result.json'
     if (r := _cached(path, key)) is not None: return name, r
+    rows, tkey = Path(out) / name / 'rows', _run_key(c)
+    done = _cached(rows / 'train.json', tkey)                        # trained to the end by an earlier process
     t0 = time.time(); train(_resumable(c)); secs = time.time() - t0
+    if done is None: _write_json(rows / 'train.json', dict(key=tkey, seconds=round(secs, 1)))
+    else: secs = done['seconds']
     run = load_trained(c)
-    seen = [dict(subject=s, **evaluate_subject(run, s, scales=(1, 2))) for s in train_ids[:n_seen]]
-    un = [evaluate_unseen(load_trained(c), s, refine_steps) for s in unseen]
+    seen = [_row(rows / f'seen_{s}.json', key, lambda: dict(subject=s, **evaluate_subject(run, s, scales=(1, 2))))
+            for s in train_ids[:n_seen]]
+    un = [_row(rows / f'unseen_{s}.json', key, lambda: evaluate_unseen(load_trained(c), s, refine_steps)) for s in unseen]
     res = dict(key=key, train_seconds=round(secs, 1), seen=seen, unseen=un)
     _write_json(path, res)                               # kept even if a later task fails; reused by a rerun
     return name, res
@@ -216,10 +227,12 @@ def benchmark_identities(suite: str = 'tiny', config: str = 'nlfgs_base', out: O
                           f"seen {_mean(v['seen'], 'ring_1x')[0]:.2f} dB, unseen feed-forward {_mean(v['unseen'], 'ff_ring_1x')[0]:.2f} dB, "
                           f"refined {_mean(v['unseen'], 'ref_ring_1x')[0]:.2f} dB", flush=True)
     out.mkdir(parents=True, exist_ok=True)
-    if figures: identities_figures(cfg, root, res, out, refine_steps)
-    _write_json(out / 'identities.json', res)
-    (out / 'identities.md').write_text(f"# nlfgs_benchmark --protocol identities --suite {suite} --config {config} {' '.join(overrides)}\n\n"
-                                       + identities_table(res) + '\n\nFull-image PSNR:\n\n' + identities_table(res, 'psnr') + '\n')
+    def write():
+        _write_json(out / 'identities.json', res)
+        (out / 'identities.md').write_text(f"# nlfgs_benchmark --protocol identities --suite {suite} --config {config} {' '.join(overrides)}\n\n"
+                                           + identities_table(res) + '\n\nFull-image PSNR:\n\n' + identities_table(res, 'psnr') + '\n')
+    write()                                              # the table first: the pictures' pass may be cut off
+    if figures: identities_figures(cfg, root, res, out, refine_steps); write()
     return res
 
 # %% ../nbs/10a_identities.ipynb #i1d00014
