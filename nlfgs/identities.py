@@ -141,7 +141,7 @@ def _variant(args) -> tuple:
     key, path = _run_key(c, seen=list(train_ids[:n_seen]), unseen=list(unseen), refine=refine_steps), Path(out) / name / 'result.json'
     if (r := _cached(path, key)) is not None: return name, r
     rows, tkey = Path(out) / name / 'rows', _run_key(c)
-    done = _cached(rows / 'train.json', tkey)                        # trained to the end by an earlier process
+    done = _cached(rows / 'train.json', tkey)     # trained to the end by an earlier process (its seconds: that process's)
     t0 = time.time(); train(_resumable(c)); secs = time.time() - t0
     if done is None: _write_json(rows / 'train.json', dict(key=tkey, seconds=round(secs, 1)))
     else: secs = done['seconds']
