@@ -142,8 +142,9 @@ def _variant(args) -> tuple:
     if (r := _cached(path, key)) is not None: return name, r
     rows, tkey = Path(out) / name / 'rows', _run_key(c)
     done = _cached(rows / 'train.json', tkey)     # trained to the end by an earlier process (its seconds: that process's)
-    t0 = time.time(); train(_resumable(c)); secs = time.time() - t0
-    if done is None: _write_json(rows / 'train.json', dict(key=tkey, seconds=round(secs, 1)))
+    if done is None:                              # (a finished training is not resumed: that would evaluate all people again)
+        t0 = time.time(); train(_resumable(c)); secs = time.time() - t0
+        _write_json(rows / 'train.json', dict(key=tkey, seconds=round(secs, 1)))
     else: secs = done['seconds']
     run = load_trained(c)
     seen = [_row(rows / f'seen_{s}.json', key, lambda: dict(subject=s, **evaluate_subject(run, s, scales=(1, 2))))
