@@ -101,6 +101,15 @@ def make_loss(cfg: Config, device) -> AvatarLoss:
     if cfg.train.compile and device.type == 'cuda': loss_fn.forward = torch.compile(loss_fn.forward)
     return loss_fn
 
+def _loss_inputs(rgb, alpha, batch, offsets, log_scales, opacities) -> tuple:
+    "The loss's inputs as one tuple (views flattened into the batch): what `_apply_loss` and the loss graph take."
+    return (rgb.flatten(0, 1), alpha.flatten(0, 1), batch['images'].flatten(0, 1), batch['masks'].flatten(0, 1),
+            offsets, log_scales, opacities)
+
+def _apply_loss(loss_fn, lin: tuple):
+    "(total, terms) of `loss_fn` on `_loss_inputs`."
+    return loss_fn(*lin[:4], offsets=lin[4], log_scales=lin[5], opacities=lin[6])
+
 def _forward_loss(model, batch, vertices, loss_fn, cfg: Config, device, timer, geom):
     "The eager forward pass and loss: (total, terms)."
     with autocast_for(device, cfg.train.amp):
@@ -108,8 +117,7 @@ def _forward_loss(model, batch, vertices, loss_fn, cfg: Config, device, timer, g
     with timer('render'):
         rgb, alpha = render_views(gs, batch['cameras'], cfg)
     with timer('loss'):
-        return loss_fn(rgb.flatten(0, 1), alpha.flatten(0, 1), batch['images'].flatten(0, 1), batch['masks'].flatten(0, 1),
-                       offsets=dec['offsets'].float(), log_scales=dec['log_scales'].float(), opacities=gs.opacities)
+        return _apply_loss(loss_fn, _loss_inputs(rgb, alpha, batch, dec['offsets'].float(), dec['log_scales'].float(), gs.opacities))
 
 def train_step(model, batch, vertices, loss_fn, opt, cfg: Config, device, timer: StepTimer | None = None, step: int = 0,
                geom: dict | None = None, graphs: 'GraphedStep | None' = None):
@@ -141,8 +149,8 @@ class _ModelCore(nn.Module):
 class _LossCore(nn.Module):
     "The loss as a function of tensors only: (total, the terms stacked)."
     def __init__(self, loss_fn, keys): super().__init__(); self.loss_fn, self.keys = loss_fn, keys
-    def forward(self, rgb, alpha, images, masks, offsets, log_scales, opacities):
-        total, terms = self.loss_fn(rgb, alpha, images, masks, offsets=offsets, log_scales=log_scales, opacities=opacities)
+    def forward(self, *lin):
+        total, terms = _apply_loss(self.loss_fn, lin)
         return total, torch.stack([terms[k].float().reshape(()) for k in self.keys])
 
 class GraphedStep:
@@ -156,11 +164,6 @@ class GraphedStep:
         c = batch['cameras']
         return (batch['images'], batch['masks'], c.viewmats, c.Ks, vertices, *[geom[k] for k in keys])
 
-    @staticmethod
-    def _loss_inputs(rgb, alpha, batch, offsets, log_scales, opacities) -> tuple:
-        return (rgb.flatten(0, 1), alpha.flatten(0, 1), batch['images'].flatten(0, 1), batch['masks'].flatten(0, 1),
-                offsets, log_scales, opacities)
-
     def _capture(self, batch, vertices, geom, keys, args):
         "Graphs of the model (`args`: its inputs, as `_model_inputs`) and of the loss, from this batch as the sample."
         from torch.cuda import make_graphed_callables
@@ -169,8 +172,8 @@ class GraphedStep:
         core = make_graphed_callables(_ModelCore(self.model, c, keys), sample, allow_unused_input=True)
         with torch.no_grad():                                     # one eager pass: the loss's inputs and its term names
             gs, dec, _ = self.model(batch, vertices, geom=geom)
-            lin = self._loss_inputs(*render_views(gs, c, self.cfg), batch, dec['offsets'].float(), dec['log_scales'].float(), gs.opacities)
-            names = list(self.loss_fn(*lin[:4], offsets=lin[4], log_scales=lin[5], opacities=lin[6])[1])
+            lin = _loss_inputs(*render_views(gs, c, self.cfg), batch, dec['offsets'].float(), dec['log_scales'].float(), gs.opacities)
+            names = list(_apply_loss(self.loss_fn, lin)[1])
         lsample = tuple(a.detach().clone().requires_grad_(i in (0, 1, 4, 5, 6)) for i, a in enumerate(lin))
         loss = make_graphed_callables(_LossCore(self.loss_fn, names), lsample, allow_unused_input=True)
         return core, loss, names
@@ -187,7 +190,7 @@ class GraphedStep:
         with timer('render'):
             rgb, alpha = render_views(Gaussians(means, quats, scales, opac, sh), batch['cameras'], self.cfg)
         with timer('loss'):
-            total, tv = loss(*self._loss_inputs(rgb, alpha, batch, offsets, log_scales, opac))
+            total, tv = loss(*_loss_inputs(rgb, alpha, batch, offsets, log_scales, opac))
             tv = tv.clone()                                       # the graph's output buffer is reused next step
         return total, dict(zip(names, tv.unbind()))
 
