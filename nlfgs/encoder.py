@@ -144,7 +144,7 @@ class AvatarEncoder(nn.Module):
 def geometry(self: AvatarEncoder, vertices, cameras: Cameras, template) -> dict:
     """What depends only on the posed body and the cameras (B,V): Gaussian centres, per-view visibility `w`
     (B,V,N), its normalised form `wn` and the `seen` mask. Training caches it per subject."""
-    means = template.pose(vertices).means
+    means = template.centres(vertices)
     normals = gaussian_normals(template, vertices)
     depth = mesh_depth(vertices, template.faces, cameras)
     w = visibility_weights(means, normals, cameras, depth, self.tol)

@@ -72,6 +72,10 @@ class SubjectFit(nn.Module):
         "Remember the body corrections as they are now (the end of the silhouette fit): `frozen` uses them."
         with torch.no_grad(): self.body0.copy_(torch.cat([p.detach() for p in self.body_parameters()], -1))
 
+    def at_snapshot(self) -> bool:
+        "Whether the body corrections are still those `snapshot` kept (then `frozen` vertices are the live ones; one host sync)."
+        with torch.no_grad(): return bool(torch.equal(torch.cat([p.detach() for p in self.body_parameters()], -1), self.body0))
+
     def params(self, base: dict, correct: bool = True, frozen: bool = False) -> dict:
         """The corrected body parameters of `base` (batch B); `correct=False`: shape and scale only (another pose);
         `frozen`: with the corrections of the silhouette fit (what the cached view geometry is computed from, so a

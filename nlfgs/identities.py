@@ -264,7 +264,7 @@ def _figure_unseen(rows, path):
         if 'pose1' in rend: ims += [(rend['pose1'][1][0], ''), (rend['pose1'][0][0], f"{row['ff_pose1']['psnr_masked']:.1f} dB")]
         for k, (im, t) in enumerate(ims):
             ax[i, k].imshow(im.permute(1, 2, 0).clamp(0, 1).numpy())
-            ax[i, k].set_title((f'{s}\n' if k == 0 else '\n') + (t or cols[k]), fontsize=7)
+            ax[i, k].set_title((f'{s}\n' if k == 0 else '\n') + cols[k] + (f' {t}' if t else ''), fontsize=7)
         for a in ax[i]: a.axis('off')
     plt.tight_layout(); fig.savefig(path, dpi=80); plt.close(fig)
 

@@ -244,12 +244,14 @@ def _zbuffer(out, keep, nx, ny, x0, y0, a, b, c, area, iz, nf, width, height, ch
     a, b, c, area, iz = a[keep], b[keep], c[keep], area[keep], iz[keep]
     x0, y0, nx, img = x0[keep].long(), y0[keep].long(), nx[keep].long(), keep // nf
     cs = n.cumsum(0); start = cs - n
+    csh = cs.cpu()                                 # the chunks' bounds on the host: one GPU sync, not five a chunk
     i, T = 0, keep.numel()
     while i < T:                                   # chunks of ~`chunk` candidate pixels
-        base = int(start[i])
-        j = max(int(torch.searchsorted(cs, base + chunk, right=True)), i + 1)
-        rep = torch.repeat_interleave(torch.arange(i, j, device=dev), n[i:j])
-        loc = torch.arange(base, int(cs[j - 1]), device=dev) - start[rep]
+        base = int(csh[i - 1]) if i else 0
+        j = max(int(torch.searchsorted(csh, base + chunk, right=True)), i + 1)
+        end = int(csh[j - 1])
+        rep = torch.repeat_interleave(torch.arange(i, j, device=dev), n[i:j], output_size=end - base)
+        loc = torch.arange(base, end, device=dev) - start[rep]
         px, py = x0[rep] + loc % nx[rep], y0[rep] + loc // nx[rep]
         pu, pv = px.to(dt) + .5, py.to(dt) + .5
         A, Bv, C, ar = a[rep], b[rep], c[rep], area[rep]
@@ -260,5 +262,5 @@ def _zbuffer(out, keep, nx, ny, x0, y0, a, b, c, area, iz, nf, width, height, ch
         izr = iz[rep]
         d = 1. / (l0 * izr[:, 0] + l1 * izr[:, 1] + l2 * izr[:, 2])
         pix = (img[rep] * height + py) * width + px
-        out.scatter_reduce_(0, pix[inside], d[inside], 'amin')
+        out.scatter_reduce_(0, pix, torch.where(inside, d, float('inf')), 'amin')   # outside: inf, no change (no mask sync)
         i = j

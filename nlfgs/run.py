@@ -222,9 +222,12 @@ def posed_body(run: Run, subject: str):
 
 def subject_geometry(run: Run, batch: dict) -> tuple[torch.Tensor, dict]:
     """Posed body vertices and the encoder's view geometry for a batch's input views (the view geometry from the
-    clothed body as the silhouette fit left it: it does not depend on when it is computed)."""
+    clothed body as the silhouette fit left it: it does not depend on when it is computed). While no body correction
+    has moved since the fit (an unseen person, `fit.train_body=false`, the start of training) those are the same
+    vertices, skinned once."""
     verts = vertices_of(run, batch)
-    gv = vertices_of(run, batch, frozen=True) if run.cfg.fit.mode != 'none' else verts
+    same = run.cfg.fit.mode == 'none' or all(subject_fit(run, s).at_snapshot() for s in batch['subject'])
+    gv = verts if same else vertices_of(run, batch, frozen=True)
     return verts, unwrap(run.model).encoder.geometry(gv, batch['cameras'], run.template)
 
 def select_items(batch: dict, idx: Sequence[int]) -> dict:

@@ -193,6 +193,13 @@ def pose(self: AvatarTemplate, vertices: torch.Tensor, offsets=None, rotations=N
     g = Gaussians(means, quats, scales, opacities, sh)
     return g[0] if unbatched else g
 
+# %% ../nbs/03_template.ipynb #6809c9b5
+@patch
+def centres(self: AvatarTemplate, vertices: torch.Tensor) -> torch.Tensor:
+    "The Gaussians' bound points (B, N, 3) on posed `vertices` (B, V, 3): `pose(vertices).means`, nothing else."
+    tri = face_vertices(vertices, self.faces)
+    return (tri.index_select(1, self.face_idx) * self.bary.to(vertices.dtype)[..., None]).sum(-2)
+
 # %% ../nbs/03_template.ipynb #c30649cf
 @patch
 def unpose(self: AvatarTemplate, gaussians: Gaussians, vertices: torch.Tensor) -> dict:
