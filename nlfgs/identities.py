@@ -18,9 +18,10 @@ from .evaluate import load_trained, reconstruct
 from .encoder import run_backbone
 from .synth import ensure_suite
 from .benchmark import evaluate_subject, _run_key, _write_json
+from .checkpoint import atomic_torch_save
 
 # %% auto #0
-__all__ = ['identity_split', 'identities_config', 'feedforward_ms', 'evaluate_unseen', 'identities_table', 'prefit',
+__all__ = ['N_PICTURES', 'identity_split', 'identities_config', 'feedforward_ms', 'evaluate_unseen', 'identities_table', 'prefit',
            'benchmark_identities', 'identity_latents', 'pca_2d', 'identities_figures']
 
 # %% ../nbs/10a_identities.ipynb #i1d00006
@@ -149,7 +150,12 @@ def _variant(args) -> tuple:
     run = load_trained(c)
     seen = [_row(rows / f'seen_{s}.json', key, lambda: dict(subject=s, **evaluate_subject(run, s, scales=(1, 2))))
             for s in train_ids[:n_seen]]
-    un = [_row(rows / f'unseen_{s}.json', key, lambda: evaluate_unseen(load_trained(c), s, refine_steps)) for s in unseen]
+    def unseen_row(s, pictures: bool) -> dict:
+        if not pictures: return evaluate_unseen(load_trained(c), s, refine_steps)
+        r = load_trained(c); row, rend = evaluate_unseen(r, s, refine_steps, keep_renders=True)
+        atomic_torch_save(_pictures(rend, make_dataset(r.cfg, 'all')[0]['images'][0]), rows / f'unseen_{s}.pics.pt')
+        return row                                        # (the first unseen people's pictures, for `unseen.png`)
+    un = [_row(rows / f'unseen_{s}.json', key, lambda: unseen_row(s, latent and i < N_PICTURES)) for i, s in enumerate(unseen)]
     res = dict(key=key, train_seconds=round(secs, 1), seen=seen, unseen=un)
     _write_json(path, res)                               # kept even if a later task fails; reused by a rerun
     return name, res
@@ -233,7 +239,7 @@ def benchmark_identities(suite: str = 'tiny', config: str = 'nlfgs_base', out: O
         (out / 'identities.md').write_text(f"# nlfgs_benchmark --protocol identities --suite {suite} --config {config} {' '.join(overrides)}\n\n"
                                            + identities_table(res) + '\n\nFull-image PSNR:\n\n' + identities_table(res, 'psnr') + '\n')
     write()                                              # the table first: the pictures' pass may be cut off
-    if figures: identities_figures(cfg, root, res, out, refine_steps); write()
+    if figures: identities_figures(cfg, root, res, out, refine_steps, on_progress=write); write()
     return res
 
 # %% ../nbs/10a_identities.ipynb #i1d00014
@@ -253,18 +259,31 @@ def pca_2d(x: torch.Tensor) -> torch.Tensor:
     return x @ torch.linalg.svd(x, full_matrices=False).Vh[:2].T
 
 # %% ../nbs/10a_identities.ipynb #80b02359
+N_PICTURES = 4                                          # unseen people in `unseen.png`
+
+def _pictures(rend: dict, inp: torch.Tensor) -> dict:
+    """What `unseen.png` shows of one person, from `evaluate_unseen(keep_renders=True)`'s renders (uint8, CHW): the
+    input view, a ring view between two input views (truth, feed-forward, refined), the first new pose (truth,
+    feed-forward). Kept by the worker that evaluated the person, so the pictures need no second evaluation."""
+    u8 = lambda t: (t.detach().float().clamp(0, 1) * 255).round().to(torch.uint8).cpu()
+    j = max(1, rend['ring_1x'][0].shape[0] // 8)
+    p = dict(input=u8(inp), truth=u8(rend['ring_1x'][1][j]), ff=u8(rend['ring_1x'][0][j]), refined=u8(rend['ref_ring_1x'][0][j]))
+    if 'pose1' in rend: p.update(pose_truth=u8(rend['pose1'][1][0]), pose_ff=u8(rend['pose1'][0][0]))
+    return p
+
+_COLUMNS = (('input', 'input view', None), ('truth', 'held-out view', None), ('ff', 'feed-forward', 'ff_ring_1x'),
+            ('refined', 'refined', 'ref_ring_1x'), ('pose_truth', 'new pose', None), ('pose_ff', 'feed-forward', 'ff_pose1'))
+
 def _figure_unseen(rows, path):
+    "`rows`: [(subject, its row, its `_pictures`)]; columns titled with their masked PSNR."
     import matplotlib.pyplot as plt
-    cols = ['input view', 'held-out view', 'feed-forward', 'refined', 'new pose', 'feed-forward']
-    fig, ax = plt.subplots(len(rows), len(cols), figsize=(1.6 * len(cols), 1.9 * len(rows)), squeeze=False)
-    for i, (s, row, inp, rend) in enumerate(rows):
-        j = max(1, rend['ring_1x'][0].shape[0] // 8)                # a ring view between two input views
-        ims = [(inp, ''), (rend['ring_1x'][1][j], ''), (rend['ring_1x'][0][j], f"{row['ff_ring_1x']['psnr_masked']:.1f} dB"),
-               (rend['ref_ring_1x'][0][j], f"{row['ref_ring_1x']['psnr_masked']:.1f} dB")]
-        if 'pose1' in rend: ims += [(rend['pose1'][1][0], ''), (rend['pose1'][0][0], f"{row['ff_pose1']['psnr_masked']:.1f} dB")]
-        for k, (im, t) in enumerate(ims):
-            ax[i, k].imshow(im.permute(1, 2, 0).clamp(0, 1).numpy())
-            ax[i, k].set_title((f'{s}\n' if k == 0 else '\n') + cols[k] + (f' {t}' if t else ''), fontsize=7)
+    fig, ax = plt.subplots(len(rows), len(_COLUMNS), figsize=(1.6 * len(_COLUMNS), 1.9 * len(rows)), squeeze=False)
+    for i, (s, row, pics) in enumerate(rows):
+        for k, (key, title, met) in enumerate(_COLUMNS):
+            if key not in pics: continue
+            ax[i, k].imshow(pics[key].permute(1, 2, 0).numpy())
+            t = f" {row[met]['psnr_masked']:.1f} dB" if met and met in row else ''
+            ax[i, k].set_title((f'{s}\n' if k == 0 else '\n') + title + t, fontsize=7)
         for a in ax[i]: a.axis('off')
     plt.tight_layout(); fig.savefig(path, dpi=80); plt.close(fig)
 
@@ -279,23 +298,30 @@ def _figure_latents(names, xy, cls, unseen, path):
     ax.set_title(f'identity latents of {len(names)} people (PCA)', fontsize=8)
     plt.tight_layout(); fig.savefig(path, dpi=90); plt.close(fig)
 
-def identities_figures(cfg: Config, root, res: dict, out, refine_steps: int = 200, n_people: int = 4) -> dict:
+def identities_figures(cfg: Config, root, res: dict, out, refine_steps: int = 200, n_people: int = N_PICTURES,
+                       on_progress=None) -> dict:
     """After the trainings: `feedforward_ms_alone` per unseen person and variant, the latent PCA of every person
-    (`res['latents']`, `out/latents.png`) and `out/unseen.png` (first `n_people` unseen people). Returns `res`."""
-    out = Path(out)
+    (`res['latents']`, `out/latents.png`) and `out/unseen.png` (first `n_people` unseen people, from the pictures their
+    evaluation kept; evaluated again only where those are missing). `on_progress()` after each part (the caller writes
+    the results: a pass cut off keeps what it finished). Returns `res`."""
+    out, done = Path(out), on_progress or (lambda: None)
     for name, v in res['variants'].items():
         c = identities_config(cfg, root, res['train'], out, name == 'latent')
         run = load_trained(c)
-        v['feedforward_ms_alone'] = {s: feedforward_ms(run, s) for s in res['unseen']}
+        v['feedforward_ms_alone'] = {s: feedforward_ms(run, s) for s in res['unseen']}; done()
         if name != 'latent': continue
-        rows = []
+        rows, by = [], {r['subject']: r for r in v['unseen']}
         for s in res['unseen'][:n_people]:
-            row, rend = evaluate_unseen(run, s, refine_steps, scales=(1,), keep_renders=True)
-            rows.append((s, row, make_dataset(run.cfg, 'all')[0]['images'][0], rend))
+            pf, row = out / name / 'rows' / f'unseen_{s}.pics.pt', by.get(s)
+            if pf.is_file() and row is not None: pics = torch.load(pf, weights_only=True)
+            else:
+                row, rend = evaluate_unseen(run, s, refine_steps, scales=(1,), keep_renders=True)
+                pics = _pictures(rend, make_dataset(run.cfg, 'all')[0]['images'][0])
+            rows.append((s, row, pics))
         if rows: _figure_unseen(rows, out / 'unseen.png')
         everyone = sorted(res['train'] + res['unseen'])
         names, lat = identity_latents(run, make_dataset(apply_overrides(c, [f"data.subjects=[{','.join(everyone)}]"]), 'all'))
         xy, cls = pca_2d(lat), [_garment_class(root, n) for n in names]
         res['latents'] = dict(names=names, xy=xy.tolist(), garment_class=cls)
-        _figure_latents(names, xy, cls, set(res['unseen']), out / 'latents.png')
+        _figure_latents(names, xy, cls, set(res['unseen']), out / 'latents.png'); done()
     return res
