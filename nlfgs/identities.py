@@ -71,7 +71,8 @@ def feedforward_ms(run, subject: str, repeats: int = 5) -> float:
 
 def evaluate_unseen(run, subject: str, refine_steps: int = 200, lpips=None, scales=(1, 2), keep_renders: bool = False):
     """Timings (fit, feed-forward) and metrics of a subject the run never trained on: `evaluate_subject` at `scales`,
-    its feed-forward sets as `ff_<set>`, the refined ones as `ref_<set>` (with `keep_renders`: also the renders)."""
+    its feed-forward sets as `ff_<set>`, the refined ones as `ref_<set>` (with `keep_renders`: also the renders, and
+    the person's first input view as `input`)."""
     batch, fit_s = _unseen_batch(run, subject)
     _, ff_s = _timed(lambda: reconstruct(run, batch), run.device)
     row = dict(subject=subject, fit_seconds=round(fit_s, 2), feedforward_ms=round(ff_s * 1000, 2),
@@ -79,7 +80,7 @@ def evaluate_unseen(run, subject: str, refine_steps: int = 200, lpips=None, scal
     ev = evaluate_subject(run, subject, scales=scales, lpips=lpips, refine_steps=refine_steps, keep_renders=keep_renders)
     for k, v in (ev[0] if keep_renders else ev).items():
         row[k if not isinstance(v, dict) or k.startswith('ref_') else f'ff_{k}'] = v
-    return (row, ev[1]) if keep_renders else row
+    return (row, {**ev[1], 'input': batch['images'][0, 0].cpu()}) if keep_renders else row
 
 # %% ../nbs/10a_identities.ipynb #i1d00010
 def _mean(rows, key, metric='psnr_masked'):
@@ -152,8 +153,8 @@ def _variant(args) -> tuple:
             for s in train_ids[:n_seen]]
     def unseen_row(s, pictures: bool) -> dict:
         if not pictures: return evaluate_unseen(load_trained(c), s, refine_steps)
-        r = load_trained(c); row, rend = evaluate_unseen(r, s, refine_steps, keep_renders=True)
-        atomic_torch_save(_pictures(rend, make_dataset(r.cfg, 'all')[0]['images'][0]), rows / f'unseen_{s}.pics.pt')
+        row, rend = evaluate_unseen(load_trained(c), s, refine_steps, keep_renders=True)
+        atomic_torch_save(_pictures(rend), rows / f'unseen_{s}.pics.pt')
         return row                                        # (the first unseen people's pictures, for `unseen.png`)
     un = [_row(rows / f'unseen_{s}.json', key, lambda: unseen_row(s, latent and i < N_PICTURES)) for i, s in enumerate(unseen)]
     res = dict(key=key, train_seconds=round(secs, 1), seen=seen, unseen=un)
@@ -261,13 +262,13 @@ def pca_2d(x: torch.Tensor) -> torch.Tensor:
 # %% ../nbs/10a_identities.ipynb #80b02359
 N_PICTURES = 4                                          # unseen people in `unseen.png`
 
-def _pictures(rend: dict, inp: torch.Tensor) -> dict:
+def _pictures(rend: dict) -> dict:
     """What `unseen.png` shows of one person, from `evaluate_unseen(keep_renders=True)`'s renders (uint8, CHW): the
     input view, a ring view between two input views (truth, feed-forward, refined), the first new pose (truth,
     feed-forward). Kept by the worker that evaluated the person, so the pictures need no second evaluation."""
     u8 = lambda t: (t.detach().float().clamp(0, 1) * 255).round().to(torch.uint8).cpu()
     j = max(1, rend['ring_1x'][0].shape[0] // 8)
-    p = dict(input=u8(inp), truth=u8(rend['ring_1x'][1][j]), ff=u8(rend['ring_1x'][0][j]), refined=u8(rend['ref_ring_1x'][0][j]))
+    p = dict(input=u8(rend['input']), truth=u8(rend['ring_1x'][1][j]), ff=u8(rend['ring_1x'][0][j]), refined=u8(rend['ref_ring_1x'][0][j]))
     if 'pose1' in rend: p.update(pose_truth=u8(rend['pose1'][1][0]), pose_ff=u8(rend['pose1'][0][0]))
     return p
 
@@ -316,7 +317,7 @@ def identities_figures(cfg: Config, root, res: dict, out, refine_steps: int = 20
             if pf.is_file() and row is not None: pics = torch.load(pf, weights_only=True)
             else:
                 row, rend = evaluate_unseen(run, s, refine_steps, scales=(1,), keep_renders=True)
-                pics = _pictures(rend, make_dataset(run.cfg, 'all')[0]['images'][0])
+                pics = _pictures(rend)
             rows.append((s, row, pics))
         if rows: _figure_unseen(rows, out / 'unseen.png')
         everyone = sorted(res['train'] + res['unseen'])
