@@ -157,11 +157,11 @@ def _level_tensors(parents: tuple, device) -> tuple:
 
 def rigid_transforms(rot: torch.Tensor, joints: torch.Tensor, parents) -> tuple:
     """As `smplx.lbs.batch_rigid_transform` for rotations (B,J,3,3) and rest joints (B,J,3): posed joints (B,J,3) and
-    the transforms (B,J,4,4) relative to the rest pose, composed level by level (no host sync)."""
+    the transforms (B,J,4,4) relative to the rest pose, composed level by level (no host sync, no host-to-device copy)."""
     B, J = rot.shape[:2]
     par, levels = _level_tensors(tuple(int(p) for p in parents), rot.device)     # a tensor `parents`: syncs (pass ints)
     rel = torch.cat([joints[:, :1], joints[:, 1:] - joints[:, par]], 1)
-    bottom = torch.tensor([0., 0., 0., 1.], device=rot.device, dtype=rot.dtype).expand(B, J, 1, 4)
+    bottom = torch.eye(4, device=rot.device, dtype=rot.dtype)[3].expand(B, J, 1, 4)    # made on the device: CUDA-graph safe
     world = local = torch.cat([torch.cat([rot, rel[..., None]], -1), bottom], -2)
     for jj, pp in levels: world = world.index_copy(1, jj, world[:, pp] @ local[:, jj])   # parents' levels are done
     posed = world[..., :3, 3]

@@ -79,7 +79,8 @@ class DecoderConfig:
     pe_freqs: int = 4              # positional encoding of canonical positions
     max_offset: float = 0.03       # metres, bound on the face-frame offset
     log_scale_range: list = field(default_factory=lambda: [-3.0, 1.5])  # log-scale change allowed around the template's
-    chunk_size: int = 65536        # Gaussians per decoder chunk
+    chunk_size: int = 65536        # Gaussians per decoder chunk (inference and gradient checkpointing; training runs in one piece)
+    precision: str = 'float32'     # the hidden layers' arithmetic: 'float32' or 'bfloat16' (fp32 weights, inputs and head)
 
 # %% ../nbs/00_core.ipynb #cfc18202
 @dataclass
@@ -202,7 +203,8 @@ def to_dict(cfg) -> dict:
 _CHOICES = {'sys.device': None, 'render.backend': ('auto', 'gsplat', 'torch'),
             'encoder.type': ('cnn', 'nlf', 'nlf+cnn'),   # nlf+cnn: NLF's coarse person-crop features next to the CNN's
             'encoder.pose_source': ('gt', 'nlf'), 'avatar.template.mode': ('default', 'generate', 'test'),
-            'train.accelerator': None, 'data.num_views': (1, 4), 'fit.mode': ('none', 'silhouette')}
+            'train.accelerator': None, 'data.num_views': (1, 4), 'fit.mode': ('none', 'silhouette'),
+            'decoder.precision': ('float32', 'bfloat16')}
 _NONEMPTY = ('data.root', 'data.subject', 'data.fit_file', 'body.model_path', 'avatar.template.path', 'train.output_dir', 'train.log_dir',
              'train.checkpoint_dir', 'render.save_path')
 

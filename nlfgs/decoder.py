@@ -34,7 +34,8 @@ class GaussianDecoder(nn.Module):
     def __init__(self, in_dim: int, latent_dim: int = 0, sh_degree: int = 1, hidden_dim: int = 128,
                  num_layers: int = 3, film: bool = True, pe_freqs: int = 4, max_offset: float = 0.03,
                  chunk_size: int = 65536, init_log_scale: float = 0.0, log_scale_range: Sequence[float] = (-3., 1.5),
-                 init_opacity: float = 0.9, checkpoint: bool = False, init_log_scales: Optional[torch.Tensor] = None):
+                 init_opacity: float = 0.9, checkpoint: bool = False, init_log_scales: Optional[torch.Tensor] = None,
+                 precision: str = 'float32'):
         super().__init__()
         lo, hi = map(float, log_scale_range)
         if not 0 <= sh_degree <= 3: raise ValueError(f"sh_degree must be in 0..3 (the rasterisers' limit), got {sh_degree}")
@@ -42,6 +43,8 @@ class GaussianDecoder(nn.Module):
         if not 0 < init_opacity < 1: raise ValueError(f"init_opacity must be in (0, 1), got {init_opacity}")
         if num_layers < 1 or hidden_dim < 1: raise ValueError("num_layers and hidden_dim must be >= 1")
         if max_offset <= 0 or chunk_size < 1: raise ValueError("max_offset must be > 0 and chunk_size >= 1")
+        if precision not in ('float32', 'bfloat16'): raise ValueError(f"precision must be 'float32' or 'bfloat16', got {precision!r}")
+        self.dtype = getattr(torch, precision)
         self.in_dim, self.latent_dim, self.sh_degree = in_dim, latent_dim, sh_degree
         self.hidden_dim, self.num_layers, self.pe_freqs = hidden_dim, num_layers, max(pe_freqs, 0)
         self.max_offset, self.chunk_size, self.checkpoint = float(max_offset), int(chunk_size), checkpoint
@@ -65,7 +68,7 @@ class GaussianDecoder(nn.Module):
         d = cfg.decoder
         args = dict(latent_dim=cfg.encoder.latent_dim, sh_degree=d.sh_degree, hidden_dim=d.hidden_dim,
                     num_layers=d.num_layers, film=d.film, pe_freqs=d.pe_freqs, max_offset=d.max_offset,
-                    chunk_size=d.chunk_size, log_scale_range=tuple(d.log_scale_range))
+                    chunk_size=d.chunk_size, log_scale_range=tuple(d.log_scale_range), precision=d.precision)
         args.update(kw)
         return cls(in_dim, **args)
 
@@ -86,14 +89,20 @@ class GaussianDecoder(nn.Module):
 
 # %% ../nbs/06_decoder.ipynb #50a15e6d
 @patch
+def _layer(self: GaussianDecoder, i: int, h, gamma, beta):
+    "Hidden layer `i` (no activation) on h (B,n,in), FiLM folded into its weights; in `self.dtype`."
+    lin, dt = self.layers[i], self.dtype
+    if gamma is None: return F.linear(h, lin.weight.to(dt), lin.bias.to(dt))
+    w = (lin.weight * gamma[:, i, :, None]).to(dt)                      # (B,H,in): W' = gamma W
+    b = (lin.bias * gamma[:, i] + beta[:, i]).to(dt)                    # (B,H):    b' = gamma b + beta
+    return torch.baddbmm(b[:, None], h, w.transpose(1, 2))
+
+@patch
 def _trunk(self: GaussianDecoder, feats, pos, lat, gamma, beta):
     "Raw head outputs for one chunk: feats (B,n,C), pos (B,n,3), lat (B,n,L) or None, gamma/beta (B,layers,H) or None."
-    h = torch.cat([feats, positional_encoding(pos, self.pe_freqs)] + ([lat] if lat is not None else []), -1)
-    for i, layer in enumerate(self.layers):
-        h = layer(h)
-        if gamma is not None: h = h * gamma[:, i, None] + beta[:, i, None]
-        h = F.silu(h)
-    return self.head(h)
+    h = torch.cat([feats, positional_encoding(pos, self.pe_freqs)] + ([lat] if lat is not None else []), -1).to(self.dtype)
+    for i in range(len(self.layers)): h = F.silu(self._layer(i, h, gamma, beta))
+    return self.head(h.float())
 
 # %% ../nbs/06_decoder.ipynb #800e39bb
 @patch
@@ -113,9 +122,9 @@ def forward(self: GaussianDecoder, features: torch.Tensor, cano_pos: torch.Tenso
             gb = self.film_layer(latent).view(B, self.num_layers, 2, self.hidden_dim)
             gamma, beta = 1 + gb[:, :, 0], gb[:, :, 1]
         else: lat = latent[:, None].expand(B, N, self.latent_dim)
-    raws = []
-    for s in range(0, N, self.chunk_size):
-        e = min(s + self.chunk_size, N)
+    raws, chunk = [], self.chunk_size if self.checkpoint or not torch.is_grad_enabled() else N   # autograd keeps every chunk: one piece
+    for s in range(0, N, chunk):
+        e = min(s + chunk, N)
         args = (features[:, s:e], pos[:, s:e], None if lat is None else lat[:, s:e], gamma, beta)
         if self.checkpoint and torch.is_grad_enabled():
             raws.append(torch.utils.checkpoint.checkpoint(self._trunk, *args, use_reentrant=False))

@@ -16,8 +16,8 @@ from .camera import Cameras, pixel_to_grid, project_points
 from .meshrender import mesh_depth
 
 # %% auto #0
-__all__ = ['sample_features', 'visibility_weights', 'CNNEncoder', 'IdentityEncoder', 'gaussian_normals', 'make_backbone',
-           'run_backbone', 'AvatarEncoder']
+__all__ = ['sample_features', 'fuse_samples', 'visibility_weights', 'CNNEncoder', 'IdentityEncoder', 'gaussian_normals',
+           'make_backbone', 'run_backbone', 'AvatarEncoder']
 
 # %% ../nbs/05_encoder.ipynb #01863d0a
 def sample_features(feats: torch.Tensor, means: torch.Tensor, cameras: Cameras, mode: str = 'bilinear') -> torch.Tensor:
@@ -30,6 +30,27 @@ def sample_features(feats: torch.Tensor, means: torch.Tensor, cameras: Cameras, 
         out = F.grid_sample(feats.reshape(B * V, C, h, w).float(), grid.reshape(B * V, 1, -1, 2), mode=mode,
                             padding_mode='zeros', align_corners=False)     # (BV,C,1,N)
     return out.reshape(B, V, C, -1).transpose(-1, -2)
+
+# %% ../nbs/05_encoder.ipynb #1d6f6313
+def fuse_samples(maps: torch.Tensor, uv: torch.Tensor, wn: torch.Tensor, width: int, height: int) -> torch.Tensor:
+    """`sum_v wn[b,v,n] * bilinear(maps[b,v], uv[b,v,n])`: (B,N,C) from maps (B,V,C,h,w) at any stride of the
+    `width` x `height` image, projections `uv` (B,V,N,2) in pixels and view weights `wn` (B,V,N); what
+    `(wn[..., None] * sample_features(maps, means, cameras)).sum(1)` gives, in one `embedding_bag`."""
+    B, V, C, h, w = maps.shape
+    N = uv.shape[2]
+    with torch.autocast(maps.device.type, enabled=False):
+        x, y = uv[..., 0].float() * (w / width) - .5, uv[..., 1].float() * (h / height) - .5   # map pixel centres at integers
+        x0, y0 = x.floor(), y.floor()
+        fx, fy = x - x0, y - y0
+        xs, ys = torch.stack([x0, x0 + 1, x0, x0 + 1], -1), torch.stack([y0, y0, y0 + 1, y0 + 1], -1)    # (B,V,N,4)
+        bw = torch.stack([(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy], -1)
+        ok = (xs >= 0) & (xs <= w - 1) & (ys >= 0) & (ys <= h - 1)                  # False for NaN too
+        wts = torch.where(ok, bw * wn.float()[..., None], 0.)
+        img = torch.arange(B * V, device=maps.device).view(B, V, 1, 1)
+        idx = (img * h + torch.where(ok, ys, 0.).long()) * w + torch.where(ok, xs, 0.).long()
+        idx, wts = (t.permute(0, 2, 1, 3).reshape(B * N, V * 4) for t in (idx, wts))   # one bag a Gaussian
+        table = maps.float().permute(0, 1, 3, 4, 2).reshape(B * V * h * w, C)      # channels last: rows of C
+        return F.embedding_bag(idx, table, per_sample_weights=wts, mode='sum').view(B, N, C)
 
 # %% ../nbs/05_encoder.ipynb #58af0b8e
 def visibility_weights(means: torch.Tensor, normals: torch.Tensor, cameras: Cameras, depth: Optional[torch.Tensor] = None,
@@ -143,22 +164,24 @@ class AvatarEncoder(nn.Module):
 @torch.no_grad()
 def geometry(self: AvatarEncoder, vertices, cameras: Cameras, template) -> dict:
     """What depends only on the posed body and the cameras (B,V): Gaussian centres, per-view visibility `w`
-    (B,V,N), its normalised form `wn` and the `seen` mask. Training caches it per subject."""
+    (B,V,N), its normalised form `wn`, the `seen` mask and the centres' projections `uv` (B,V,N,2). Training caches
+    it per subject."""
     means = template.centres(vertices)
     normals = gaussian_normals(template, vertices)
     depth = mesh_depth(vertices, template.faces, cameras)
     w = visibility_weights(means, normals, cameras, depth, self.tol)
     tot = w.sum(1, keepdim=True)                                       # (B,1,N)
-    return dict(means=means, w=w, wn=w / tot.clamp_min(1e-8), seen=tot[:, 0, :, None] > 0)
+    uv = project_points(means, cameras.viewmats, cameras.Ks)[0]        # (B,V,N,2): where `fuse_samples` reads
+    return dict(means=means, w=w, wn=w / tot.clamp_min(1e-8), seen=tot[:, 0, :, None] > 0, uv=uv)
 
 @patch
 def forward(self: AvatarEncoder, images, masks, cameras: Cameras, vertices, template, geom: dict | None = None) -> dict:
     feats = run_backbone(self.backbone, images, masks, cameras)
     latent = self.identity(feats, masks)
     if geom is None: geom = self.geometry(vertices.detach(), cameras, template)
-    means, w, wn, seen = geom['means'], geom['w'], geom['wn'], geom['seen']
-    f = (wn[..., None] * sample_features(feats, means, cameras)).sum(1)
-    rgb = (wn[..., None] * sample_features(images, means, cameras)).sum(1)
+    w, wn, seen, uv = geom['w'], geom['wn'], geom['seen'], geom['uv']
+    f = fuse_samples(feats, uv, wn, cameras.width, cameras.height)
+    rgb = fuse_samples(images, uv, wn, cameras.width, cameras.height)
     f = torch.where(seen, f, self.default_feat.to(f.dtype))
     rgb = torch.where(seen, rgb, self.default_rgb.to(rgb.dtype))
     out = torch.cat([f, rgb], -1) if self.use_rgb else f

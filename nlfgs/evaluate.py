@@ -15,7 +15,7 @@ from .core import Config, apply_overrides, to_dict, Gaussians
 from .checkpoint import load_checkpoint_file, restore_checkpoint, model_overrides
 from .data import collate_avatar, prefetch_items
 from .losses import image_metrics
-from .run import (Run, setup_run, posed_body, resolve_device, unwrap, subject_geometry, autocast_for, to_device, render_views,
+from .run import (Run, setup_run, posed_body, resolve_device, unwrap, subject_geometry, autocast_for, to_device, render_views, model_forward,
                        make_dataset, checkpoint_path, log_folder, cli_parser, config_from_args)
 
 # %% auto #0
@@ -28,8 +28,7 @@ def reconstruct(run: 'Run', batch: dict, model=None) -> Gaussians:
     "Feed-forward reconstruction: a batch's input views -> batched Gaussians on its posed body."
     m = unwrap(model or run.model)
     verts, geom = subject_geometry(run, batch)
-    with autocast_for(run.device, run.cfg.train.amp): gs, _, _ = m(batch, verts, geom=geom)
-    return gs
+    return model_forward(run, batch, verts, geom, m)
 
 @torch.no_grad()
 def repose_avatar(run: 'Run', batch: dict, gaussians: Gaussians, params: dict) -> Gaussians:

@@ -16,8 +16,9 @@ from .camera import Cameras, project_points, pixel_to_grid
 from .body import BodyOutput, pose_points, prepare_params
 
 # %% auto #0
-__all__ = ['POSE_KEYS', 'outside_distance', 'SubjectFit', 'mesh_edges', 'mesh_laplacian', 'silhouette_terms', 'FitSettings',
-           'fit_silhouettes', 'fit_settings', 'FittedBody', 'reskin', 'body_fit_error']
+__all__ = ['POSE_KEYS', 'outside_distance', 'corrected_params', 'clothed_vertices', 'SubjectFit', 'mesh_edges', 'mesh_laplacian',
+           'silhouette_terms', 'FitSettings', 'fit_silhouettes', 'fit_settings', 'FittedBody', 'reskin',
+           'body_fit_error']
 
 # %% ../nbs/07b_fit.ipynb #f7b00006
 def outside_distance(masks: torch.Tensor, chunk: int = 16384) -> torch.Tensor:
@@ -40,6 +41,22 @@ def outside_distance(masks: torch.Tensor, chunk: int = 16384) -> torch.Tensor:
 
 # %% ../nbs/07b_fit.ipynb #f7b00009
 POSE_KEYS = ('global_orient', 'body_pose')
+
+def corrected_params(base: dict, corrections, correct: bool = True) -> dict:
+    """Body parameters `base` (batch B) with the corrections (orient, body pose, translation, betas, log scale;
+    each (1, D)) added; `correct=False`: shape and scale only (another pose)."""
+    o, b, t, be, ls = corrections
+    p = prepare_params(base, device=o.device)
+    p['betas'] = p['betas'] + be
+    p['scale'] = p['scale'] * ls.exp()
+    if correct: p['global_orient'], p['body_pose'], p['transl'] = p['global_orient'] + o, p['body_pose'] + b, p['transl'] + t
+    return p
+
+def clothed_vertices(body, base: dict, corrections, disp: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """The clothed body posed by `base` as a function of tensors only: `body`'s skinning of the corrected parameters,
+    the canonical displacements `disp` (V,3) added at rest, posed with the skinning `weights` (V,J)."""
+    skin = body.skinning(corrected_params(base, corrections))
+    return pose_points(skin, skin['v_shaped'] + skin['pose_offsets'] + disp, weights)
 
 class SubjectFit(nn.Module):
     "Per-subject clothed body: canonical vertex displacements + corrections of the body fit (+ reskinned weights)."
@@ -80,20 +97,17 @@ class SubjectFit(nn.Module):
         """The corrected body parameters of `base` (batch B); `correct=False`: shape and scale only (another pose);
         `frozen`: with the corrections of the silhouette fit (what the cached view geometry is computed from, so a
         resumed run sees the same geometry as an uninterrupted one)."""
-        o, b, t, be, ls = self._body(frozen)
-        p = prepare_params(base, device=self.disp.device)
-        p['betas'] = p['betas'] + be
-        p['scale'] = p['scale'] * ls.exp()
-        if correct: p['global_orient'], p['body_pose'], p['transl'] = p['global_orient'] + o, p['body_pose'] + b, p['transl'] + t
-        return p
+        return corrected_params(base, self._body(frozen), correct)
+
+    def skin_weights(self, body) -> torch.Tensor:
+        "The weights the clothed body is posed with: the reskinned ones after the fit, else the body's own."
+        return self.weights if self._flag('weights', torch.any) else body.lbs_weights
 
     def vertices(self, body, base: dict, correct: bool = True, disp: bool = True, frozen: bool = False, skin=None) -> torch.Tensor:
         """Posed clothed-body vertices (B, V, 3) for body parameters `base` (`skin`: their `body.skinning`, computed
         ahead when the body is held fixed and only the displacements change)."""
         skin = body.skinning(self.params(base, correct, frozen)) if skin is None else skin
-        rest = skin['v_shaped'] + skin['pose_offsets'] + (self.disp if disp else 0.)
-        w = self.weights if self._flag('weights', torch.any) else body.lbs_weights
-        return pose_points(skin, rest, w)
+        return pose_points(skin, skin['v_shaped'] + skin['pose_offsets'] + (self.disp if disp else 0.), self.skin_weights(body))
 
 # %% ../nbs/07b_fit.ipynb #f7b00012
 def mesh_edges(faces: torch.Tensor) -> torch.Tensor:

@@ -20,10 +20,11 @@ from .data import collate_avatar
 from .run import cli_parser, config_from_args, setup_run, make_dataset, to_device, SubjectCache, StepTimer, vertices_of
 from .train import make_loss, make_optimizer, train_step, GraphedStep
 from .evaluate import reconstruct
+from .run import model_forward
 
 # %% auto #0
-__all__ = ['mesh_render_benchmark', 'bench_mesh_render', 'run_render_benchmark', 'bench_render', 'time_training', 'bench_train',
-           'bench_main_job']
+__all__ = ['mesh_render_benchmark', 'bench_mesh_render', 'run_render_benchmark', 'bench_render', 'time_training',
+           'profile_training', 'bench_train', 'bench_main_job']
 
 # %% ../nbs/11_perf.ipynb #d80cce57
 def mesh_render_benchmark(size: int = 1024, subdivisions: int = 7, views: Sequence[int] = (1, 4), verbose: bool = True) -> dict:
@@ -149,25 +150,28 @@ def time_training(cfg, steps: int = 30, warmup: int = 5, views: Optional[int] = 
     train_fit = cfg.fit.mode != 'none' and cfg.fit.train_body
     def step(timer=None):
         timer = timer or StepTimer()
-        with timer('body'): v = vertices_of(run, batch, grad=True) if train_fit else verts
+        with timer('body'): v = vertices_of(run, batch, grad=True, graphs=graphs) if train_fit else verts
         train_step(model, batch, v, loss_fn, opt, cfg, dev, geom=geom, timer=timer, graphs=graphs)
-    for i in range(warmup): step()
-    if dev.type == 'cuda': torch.cuda.reset_peak_memory_stats(dev)
     def med(fn):                          # median ms of `steps` synchronised calls
         ts = []
         for i in range(steps):
             _sync(dev); t = time.perf_counter(); fn(); _sync(dev); ts.append(time.perf_counter() - t)
         return float(np.median(ts)) * 1e3
+    with torch.no_grad():                 # before training moves the body corrections: an unseen person's feed-forward
+        for i in range(warmup): reconstruct(run, batch)
+        ff_unseen = med(lambda: reconstruct(run, batch))
+    for i in range(warmup): step()
+    if dev.type == 'cuda': torch.cuda.reset_peak_memory_stats(dev)
     step_ms = med(step)
     parts = []
     for i in range(steps):
         timer = StepTimer(enabled=True, sync=dev.type == 'cuda'); step(timer); parts.append(timer.times)
     with torch.no_grad():                 # the network alone, then with the person's geometry (posed clothed body, visibility)
-        ff, ff_full = med(lambda: model(batch, verts, geom=geom)), med(lambda: reconstruct(run, batch))
+        ff, ff_full = med(lambda: model_forward(run, batch, verts, geom)), med(lambda: reconstruct(run, batch))
     res = dict(device=str(torch.cuda.get_device_name(dev) if dev.type == 'cuda' else 'cpu'), gaussians=run.template.n,
                views=nv, image_size=cfg.data.image_size, cuda_graphs=graphs is not None, step_ms_median=step_ms,
                split_ms={k: float(np.median([p[k] for p in parts])) * 1e3 for k in parts[0]}, feedforward_ms_median=ff,
-               feedforward_with_geometry_ms=ff_full,
+               feedforward_with_geometry_ms=ff_full, feedforward_unseen_ms=ff_unseen,
                peak_mem_gb=torch.cuda.max_memory_allocated(dev) / 2**30 if dev.type == 'cuda' else None)
     if dev.type == 'cuda':
         res['gsplat_fwd_bwd_ms'] = _gsplat_ms(run.template.n, nv, cfg.data.image_size)
@@ -184,10 +188,40 @@ def _print_row(res: dict, steps: int):
     print('split (synchronised): ' + ', '.join(f'{k_} {v_:.2f} ms' for k_, v_ in res['split_ms'].items())
           + f" (sum {sum(res['split_ms'].values()):.2f} ms)")
     print(f"feed-forward reconstruction ({res['views']} images -> Gaussians): median {res['feedforward_ms_median']:.2f} ms "
-          f"({res['feedforward_with_geometry_ms']:.2f} ms with the person's geometry)")
+          f"({res['feedforward_unseen_ms']:.2f} ms with the person's geometry from the fit's body, as for an unseen person; "
+          f"{res['feedforward_with_geometry_ms']:.2f} ms once training has moved the body: skinned twice)")
     if res['peak_mem_gb'] is not None:
         print(f"peak GPU memory {res['peak_mem_gb']:.2f} GiB; gsplat forward+backward alone {res['gsplat_fwd_bwd_ms']:.2f} ms: "
               f"step {res['step_over_gsplat']:.1f}x, feed-forward {res['feedforward_over_gsplat']:.1f}x of it")
+
+def profile_training(cfg, steps: int = 5, rows: int = 25, warmup: int = 3) -> dict:
+    """Where a training step's GPU (or CPU) time goes: `torch.profiler` over `steps` eager steps and `steps`
+    feed-forward passes of `cfg`; prints the kernels and operators by their own time and returns, per pass, the
+    number of kernels and their summed time (ms). Eager on purpose: a CUDA graph shows as one event."""
+    from torch.profiler import profile, ProfilerActivity
+    run = setup_run(apply_overrides(cfg, ['train.cuda_graphs=false'])); dev = run.device
+    batch = to_device(collate_avatar([make_dataset(run.cfg, 'train')[0]]), dev)
+    (verts, geom), loss_fn = SubjectCache(run)(batch), make_loss(run.cfg, dev)
+    opt = make_optimizer(run.cfg, run.model, dev)
+    train_fit = cfg.fit.mode != 'none' and cfg.fit.train_body
+    def step(): train_step(run.model, batch, vertices_of(run, batch, grad=True) if train_fit else verts, loss_fn, opt, run.cfg, dev, geom=geom)
+    def ff():
+        with torch.no_grad(): reconstruct(run, batch)
+    acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if dev.type == 'cuda' else [])
+    kind = 'self_device_time_total' if dev.type == 'cuda' else 'self_cpu_time_total'
+    out = {}
+    for name, fn in (('training step (eager)', step), ('feed-forward with geometry (eager)', ff)):
+        for i in range(warmup): fn()
+        _sync(dev)
+        with profile(activities=acts) as prof:
+            for i in range(steps): fn()
+            _sync(dev)
+        ev = [e for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA]
+        k, t = len(ev) / steps, sum(e.device_time for e in ev) / steps / 1e3 if ev else 0.
+        out[name] = dict(kernels=k, gpu_ms=t)
+        print(f'== {name}: {k:.0f} kernels, {t:.2f} ms of GPU work a pass' if ev else f'== {name}')
+        print(prof.key_averages().table(sort_by=kind, row_limit=rows, max_name_column_width=60))
+    return out
 
 def bench_train(argv: Sequence[str] | None = None) -> list:
     "Console script `nlfgs_bench_train`: median training-step time, its split, feed-forward time (printed)."
@@ -196,6 +230,7 @@ def bench_train(argv: Sequence[str] | None = None) -> list:
     p.add_argument('--sweep', action='store_true', help='k = 2, 4, 8 Gaussians per face x 1, 4, 8 views: a scaling table')
     p.add_argument('--graphs', default='config', choices=['config', 'both'],
                    help="'both': the step eager and from CUDA graphs (train.cuda_graphs), one after the other")
+    p.add_argument('--profile', action='store_true', help='then torch.profiler tables of an eager step and a feed-forward pass')
     a = p.parse_args(argv); cfg = config_from_args(a)
     grid = [(k, v) for k in (2, 4, 8) for v in (1, 4, 8)] if a.sweep else [(None, None)]
     modes = [False, True] if a.graphs == 'both' else [cfg.train.cuda_graphs]
@@ -212,6 +247,7 @@ def bench_train(argv: Sequence[str] | None = None) -> list:
             print(f"| {r['gaussians']} | {r['views']} | {'on' if r['cuda_graphs'] else 'off'} | {r['step_ms_median']:.2f} | "
                   f"{r['feedforward_ms_median']:.2f} | {r.get('gsplat_fwd_bwd_ms', float('nan')):.2f} | "
                   f"{r.get('step_over_gsplat', float('nan')):.1f} | {(r['peak_mem_gb'] or 0):.2f} |")
+    if a.profile: profile_training(cfg)
     return rows
 
 def bench_main_job(argv: Sequence[str] | None = None) -> dict:

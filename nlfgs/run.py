@@ -6,7 +6,8 @@
 from __future__ import annotations
 import argparse, os, random, time
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -33,8 +34,8 @@ from .checkpoint import atomic_torch_save
 __all__ = ['set_seed', 'resolve_device', 'StepTimer', 'AvatarModel', 'unwrap', 'body_vertices', 'render_views',
            'setup_distributed', 'to_device', 'autocast_for', 'subjects_of', 'make_dataset', 'Run', 'setup_run',
            'compile_model', 'subject_fit', 'fit_subject', 'vertices_of', 'posed_body', 'subject_geometry',
-           'select_items', 'SubjectCache', 'tiny_overrides', 'checkpoint_path', 'log_folder', 'cli_parser',
-           'config_from_args']
+           'select_items', 'SubjectCache', 'tiny_overrides', 'model_inputs', 'GraphedForward', 'graphs_for_inference',
+           'model_forward', 'checkpoint_path', 'log_folder', 'cli_parser', 'config_from_args']
 
 # %% ../nbs/08_run.ipynb #6ce1989f
 def set_seed(seed: int):
@@ -137,6 +138,7 @@ class Run:
     template: nn.Module
     model: AvatarModel
     adapter: object = None     # NLFAdapter when encoder.pose_source is 'nlf'
+    graphs: weakref.WeakKeyDictionary = field(default_factory=weakref.WeakKeyDictionary)   # model -> its `GraphedForward`
 
 def setup_run(cfg: Config, device: torch.device | None = None) -> Run:
     "Data (demo generated if needed), body model, template and model on `device`."
@@ -201,18 +203,20 @@ def _fit_cache_path(cfg: Config, subject: str) -> Path:
     for f in (cfg.data.fit_file, 'cameras.json'): h.update((d / f).read_bytes() if (d / f).is_file() else b'')
     return Path(cfg.fit.cache_dir) / f'{subject}-{h.hexdigest()[:16]}.pt'
 
-def vertices_of(run: Run, batch: dict, grad: bool = False, frozen: bool = False) -> torch.Tensor:
+def vertices_of(run: Run, batch: dict, grad: bool = False, frozen: bool = False, graphs=None) -> torch.Tensor:
     """Posed vertices (B, V, 3) of the bodies the Gaussians sit on: the body of the configured pose source, or with
     `fit.mode=silhouette` each subject's clothed body (fitted first if needed); `grad`: differentiable in the fit;
-    `frozen`: with the body corrections as the silhouette fit left them (see `SubjectFit.params`)."""
+    `frozen`: with the body corrections as the silhouette fit left them (see `SubjectFit.params`); `graphs` (with
+    `grad`: `nlfgs.train.GraphedStep`): each subject's body replayed from its CUDA graph."""
     if run.cfg.fit.mode == 'none': return body_vertices(run.body, batch, run.device, run.adapter, run.cfg.encoder.pose_source)
     params = body_params_for_sample(batch, run.cfg.encoder.pose_source, run.adapter)
     out = []
     for i, s in enumerate(batch['subject']):
         fit = subject_fit(run, s)
         if not fit.is_fitted: fit_subject(run, s)
-        with torch.set_grad_enabled(grad):
-            out.append(fit.vertices(run.body, {k: v[i:i + 1].to(run.device) for k, v in params.items()}, frozen=frozen))
+        p = {k: v[i:i + 1].to(run.device) for k, v in params.items()}
+        if graphs is not None and grad and not frozen: out.append(graphs.body(run.body, fit, p)); continue
+        with torch.set_grad_enabled(grad): out.append(fit.vertices(run.body, p, frozen=frozen))
     return torch.cat(out)
 
 def posed_body(run: Run, subject: str):
@@ -265,6 +269,60 @@ def tiny_overrides(folder, steps: int = 12, extra: Sequence[str] = (), data_root
             'render.filter_3d=0', 'render.antialias=false',   # a 32-px pixel is 7 cm wide at 3 m: both would fade the tiny runs
             f'train.output_dir={folder}/output', f'train.log_dir={folder}/logs',
             f'train.checkpoint_dir={folder}/ck', f'render.save_path={folder}/renders', *extra]
+
+# %% ../nbs/08_run.ipynb #4acb98fe
+class _ModelCore(nn.Module):
+    "The model's forward as a function of tensors only (what CUDA graphs capture)."
+    def __init__(self, model, cameras, keys):
+        super().__init__()
+        self.model, self.size, self.names, self.keys = model, (cameras.width, cameras.height), cameras.names, keys
+    def forward(self, images, masks, viewmats, Ks, vertices, *geom):
+        cams = Cameras(viewmats, Ks, *self.size, self.names)
+        gs, dec, _ = self.model(dict(images=images, masks=masks, cameras=cams), vertices, geom=dict(zip(self.keys, geom)))
+        return gs.means, gs.quats, gs.scales, gs.opacities, gs.sh, dec['offsets'].float(), dec['log_scales'].float()
+
+def model_inputs(batch: dict, vertices, geom: dict, keys) -> tuple:
+    "The tensors `_ModelCore` takes, from a batch, its posed vertices and view geometry (`keys`: the geometry's, in order)."
+    c = batch['cameras']
+    return (batch['images'], batch['masks'], c.viewmats, c.Ks, vertices, *[geom[k] for k in keys])
+
+class GraphedForward:
+    "A model's no-grad forward (batch, vertices, geom) -> `Gaussians`, replayed from a CUDA graph captured per input shape."
+    def __init__(self, model: nn.Module): self.model, self.graphs = model, {}
+
+    def _capture(self, core, args):
+        static = tuple(a.detach().clone() for a in args)
+        s = torch.cuda.Stream(); s.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(s):                                # warm-up off the capture (cuDNN picks its kernels)
+            for _ in range(2): core(*static)
+        torch.cuda.current_stream().wait_stream(s)
+        g = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(g): out = core(*static)
+        return g, static, out
+
+    @torch.no_grad()
+    def __call__(self, batch: dict, vertices, geom: dict) -> Gaussians:
+        keys, c = sorted(geom), batch['cameras']
+        args = model_inputs(batch, vertices, geom, keys)
+        key = (tuple((tuple(a.shape), a.dtype) for a in args), tuple(keys), c.width, c.height, self.model.training)
+        if key not in self.graphs: self.graphs[key] = self._capture(_ModelCore(self.model, c, keys), args)
+        g, static, out = self.graphs[key]
+        for d, a in zip(static, args): d.copy_(a)
+        g.replay()
+        return Gaussians(*(o.clone() for o in out[:5]))
+
+def graphs_for_inference(cfg: Config, device) -> bool:
+    "Whether feed-forward passes replay CUDA graphs: `train.cuda_graphs` on a CUDA device, fp32, not compiled."
+    return torch.device(device).type == 'cuda' and cfg.train.cuda_graphs and not cfg.train.amp and not cfg.train.compile
+
+@torch.no_grad()
+def model_forward(run: Run, batch: dict, vertices, geom: dict, model=None) -> Gaussians:
+    "The model's Gaussians of a batch (no gradients), from its CUDA graph where `graphs_for_inference`, else eagerly."
+    m = unwrap(model or run.model)
+    if graphs_for_inference(run.cfg, run.device):
+        if m not in run.graphs: run.graphs[m] = GraphedForward(m)
+        return run.graphs[m](batch, vertices, geom)
+    with autocast_for(run.device, run.cfg.train.amp): return m(batch, vertices, geom=geom)[0]
 
 # %% ../nbs/08_run.ipynb #5fa2e8bc
 def checkpoint_path(cfg: Config) -> Path:

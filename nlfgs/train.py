@@ -19,9 +19,10 @@ from .checkpoint import (save_checkpoint, load_checkpoint_file, restore_checkpoi
                               config_changes, check_resumable, remove_stale_temps, RunLock)
 from .data import collate_avatar
 from .losses import AvatarLoss, check_finite
+from .fit import clothed_vertices
 from .run import (StepTimer, set_seed, resolve_device, setup_distributed, setup_run, make_dataset, to_device,
                        autocast_for, render_views, SubjectCache, vertices_of, checkpoint_path, log_folder, cli_parser,
-                       config_from_args, tiny_overrides, unwrap)
+                       config_from_args, tiny_overrides, unwrap, _ModelCore, model_inputs)
 from .evaluate import evaluate, finish, save_debug_sample, reconstruct
 from .camera import Cameras
 from .core import Gaussians
@@ -136,16 +137,6 @@ def train_step(model, batch, vertices, loss_fn, opt, cfg: Config, device, timer:
     return dict(terms, loss=total.detach(), grad_norm=gnorm.detach())     # tensors: float() them only to log
 
 # %% ../nbs/08b_train.ipynb #850d8d46
-class _ModelCore(nn.Module):
-    "The model's forward as a function of tensors only (what `make_graphed_callables` captures)."
-    def __init__(self, model, cameras, keys):
-        super().__init__()
-        self.model, self.size, self.names, self.keys = model, (cameras.width, cameras.height), cameras.names, keys
-    def forward(self, images, masks, viewmats, Ks, vertices, *geom):
-        cams = Cameras(viewmats, Ks, *self.size, self.names)
-        gs, dec, _ = self.model(dict(images=images, masks=masks, cameras=cams), vertices, geom=dict(zip(self.keys, geom)))
-        return gs.means, gs.quats, gs.scales, gs.opacities, gs.sh, dec['offsets'].float(), dec['log_scales'].float()
-
 class _LossCore(nn.Module):
     "The loss as a function of tensors only: (total, the terms stacked)."
     def __init__(self, loss_fn, keys): super().__init__(); self.loss_fn, self.keys = loss_fn, keys
@@ -153,19 +144,37 @@ class _LossCore(nn.Module):
         total, terms = _apply_loss(self.loss_fn, lin)
         return total, torch.stack([terms[k].float().reshape(()) for k in self.keys])
 
+class _BodyCore(nn.Module):
+    "`clothed_vertices` as a function of tensors only: base body parameters (`keys`), then corrections, displacements, weights."
+    def __init__(self, body, keys):
+        super().__init__()
+        self.keys = keys
+        self.__dict__['body'] = body                              # not a submodule: the body model's weights are not inputs
+    def forward(self, *args):
+        n = len(self.keys)
+        return clothed_vertices(self.body, dict(zip(self.keys, args[:n])), args[n:n + 5], *args[n + 5:])
+
 class GraphedStep:
-    "The forward pass and loss of training steps replayed from CUDA graphs, captured per batch shape (see above)."
+    """The forward pass and loss of training steps replayed from CUDA graphs, captured per batch shape, and the
+    subjects' posed bodies (`body`, with gradients to their fit corrections) from one more graph (see above)."""
     def __init__(self, model, loss_fn, cfg: Config):
         if cfg.train.amp: raise ValueError('train.cuda_graphs needs train.amp=false (autocast caches do not replay)')
-        self.model, self.loss_fn, self.cfg, self.graphs = model, loss_fn, cfg, {}
+        self.model, self.loss_fn, self.cfg, self.graphs, self.bodies = model, loss_fn, cfg, {}, {}
 
-    @staticmethod
-    def _model_inputs(batch, vertices, geom, keys) -> tuple:
-        c = batch['cameras']
-        return (batch['images'], batch['masks'], c.viewmats, c.Ks, vertices, *[geom[k] for k in keys])
+    def body(self, body, fit, params: dict) -> torch.Tensor:
+        """`fit.vertices(body, params)` from a graph of `clothed_vertices` (captured once per parameter shapes; the
+        subject's fit tensors are its inputs, so every subject replays the same graph and its corrections get the gradients)."""
+        from torch.cuda import make_graphed_callables
+        keys = sorted(params)
+        args = (*[params[k].float() for k in keys], *fit.body_parameters(), fit.disp, fit.skin_weights(body))
+        key = (tuple(keys), tuple((tuple(a.shape), a.requires_grad) for a in args))
+        if key not in self.bodies:
+            sample = tuple(a.detach().clone().requires_grad_(a.requires_grad) for a in args)
+            self.bodies[key] = make_graphed_callables(_BodyCore(body, keys), sample, allow_unused_input=True)
+        return self.bodies[key](*args)
 
     def _capture(self, batch, vertices, geom, keys, args):
-        "Graphs of the model (`args`: its inputs, as `_model_inputs`) and of the loss, from this batch as the sample."
+        "Graphs of the model (`args`: its inputs, as `model_inputs`) and of the loss, from this batch as the sample."
         from torch.cuda import make_graphed_callables
         c = batch['cameras']
         sample = tuple(a.detach().clone().requires_grad_(a.requires_grad) for a in args)
@@ -181,7 +190,7 @@ class GraphedStep:
     def __call__(self, batch, vertices, geom: dict, timer=None):
         timer = timer or StepTimer()
         keys = sorted(geom)
-        args = self._model_inputs(batch, vertices, geom, keys)
+        args = model_inputs(batch, vertices, geom, keys)
         key = tuple((tuple(a.shape), a.dtype, a.requires_grad) for a in args)
         if key not in self.graphs: self.graphs[key] = self._capture(batch, vertices, geom, keys, args)
         core, loss, names = self.graphs[key]
@@ -363,7 +372,7 @@ def _train(cfg, device, rank, world, main) -> dict:
         batch = fetch(batch) if fetch else to_device(batch, device)
         t_data += time.perf_counter() - td
         verts, geom = subject_cache(batch)
-        if train_fit: verts = vertices_of(run, batch, grad=True)          # the body-fit corrections learn too
+        if train_fit: verts = vertices_of(run, batch, grad=True, graphs=graphs)   # the body-fit corrections learn too
         try: terms = train_step(model, batch, verts, loss_fn, opt, cfg, device, step=step, geom=geom, graphs=graphs)
         except FloatingPointError as e:
             msg = divergence_message(e, batch, verts, cfg, step)
