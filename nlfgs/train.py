@@ -347,8 +347,11 @@ def _train(cfg, device, rank, world, main) -> dict:
     fit_records = fit_subjects(run, ds.subjects, log) if main or world > 1 else {}
     train_fit = cfg.fit.mode != 'none' and cfg.fit.train_body
     if world > 1:
+        # buffers (the fits, the template's init) are rank 0's from the wrap on and never change while training: no
+        # broadcast before every forward, whose in-place copy would also break the backward of the clothed body posed
+        # before the forward with the fit's skinning weights (torch 2.11)
         model = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == 'cuda' else None,
-                                                    find_unused_parameters=cfg.fit.mode != 'none')
+                                                    find_unused_parameters=cfg.fit.mode != 'none', broadcast_buffers=False)
     loss_fn, subject_cache = make_loss(cfg, device), SubjectCache(run)
     graphs = None
     if cfg.train.cuda_graphs and (device.type != 'cuda' or world > 1 or cfg.train.compile):
