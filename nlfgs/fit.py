@@ -52,10 +52,12 @@ def corrected_params(base: dict, corrections, correct: bool = True) -> dict:
     if correct: p['global_orient'], p['body_pose'], p['transl'] = p['global_orient'] + o, p['body_pose'] + b, p['transl'] + t
     return p
 
-def clothed_vertices(body, base: dict, corrections, disp: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-    """The clothed body posed by `base` as a function of tensors only: `body`'s skinning of the corrected parameters,
-    the canonical displacements `disp` (V,3) added at rest, posed with the skinning `weights` (V,J)."""
-    skin = body.skinning(corrected_params(base, corrections))
+def clothed_vertices(body, base: dict, corrections, disp: torch.Tensor, weights: torch.Tensor, correct: bool = True,
+                     skin: Optional[dict] = None) -> torch.Tensor:
+    """The clothed body posed by `base` as a function of tensors only: `body`'s skinning of the corrected parameters
+    (`skin`: that skinning, computed ahead), the canonical displacements `disp` (V,3) added at rest, posed with the
+    skinning `weights` (V,J)."""
+    skin = body.skinning(corrected_params(base, corrections, correct)) if skin is None else skin
     return pose_points(skin, skin['v_shaped'] + skin['pose_offsets'] + disp, weights)
 
 class SubjectFit(nn.Module):
@@ -106,8 +108,7 @@ class SubjectFit(nn.Module):
     def vertices(self, body, base: dict, correct: bool = True, disp: bool = True, frozen: bool = False, skin=None) -> torch.Tensor:
         """Posed clothed-body vertices (B, V, 3) for body parameters `base` (`skin`: their `body.skinning`, computed
         ahead when the body is held fixed and only the displacements change)."""
-        skin = body.skinning(self.params(base, correct, frozen)) if skin is None else skin
-        return pose_points(skin, skin['v_shaped'] + skin['pose_offsets'] + (self.disp if disp else 0.), self.skin_weights(body))
+        return clothed_vertices(body, base, self._body(frozen), self.disp if disp else 0., self.skin_weights(body), correct, skin)
 
 # %% ../nbs/07b_fit.ipynb #f7b00012
 def mesh_edges(faces: torch.Tensor) -> torch.Tensor:

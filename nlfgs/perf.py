@@ -17,10 +17,9 @@ from .camera import canonical_cameras, eval_cameras, VIEW_ORDER
 from .meshrender import MeshRenderer
 from .render import render, random_gaussians, scene_cameras
 from .data import collate_avatar
-from .run import cli_parser, config_from_args, setup_run, make_dataset, to_device, SubjectCache, StepTimer, vertices_of
+from .run import cli_parser, config_from_args, setup_run, make_dataset, to_device, SubjectCache, StepTimer, vertices_of, model_forward
 from .train import make_loss, make_optimizer, train_step, GraphedStep
 from .evaluate import reconstruct
-from .run import model_forward
 
 # %% auto #0
 __all__ = ['mesh_render_benchmark', 'bench_mesh_render', 'run_render_benchmark', 'bench_render', 'time_training',
@@ -137,6 +136,18 @@ def _views_batch(batch: dict, views: int) -> dict:
     b['cameras'] = cat_cameras(batch['cameras'], batch['eval_cameras'].views(slice(0, extra)))
     return b
 
+def _training_step(run, batch, loss_fn, graphs=None):
+    """`step(timer=None)`: one training step of `batch` as `nlfgs.train` runs it (the clothed body posed with gradients
+    under `fit.train_body`), with the batch's cached vertices and view geometry and a fresh optimiser."""
+    cfg, dev = run.cfg, run.device
+    (verts, geom), opt = SubjectCache(run)(batch), make_optimizer(cfg, run.model, dev)
+    train_fit = cfg.fit.mode != 'none' and cfg.fit.train_body
+    def step(timer=None):
+        timer = timer or StepTimer()
+        with timer('body'): v = vertices_of(run, batch, grad=True, graphs=graphs) if train_fit else verts
+        train_step(run.model, batch, v, loss_fn, opt, cfg, dev, geom=geom, timer=timer, graphs=graphs)
+    return step, verts, geom, opt
+
 def time_training(cfg, steps: int = 30, warmup: int = 5, views: Optional[int] = None) -> dict:
     """Median step, split, feed-forward time and peak memory of `cfg`'s training on its first subject (the step
     replayed from CUDA graphs with `train.cuda_graphs`)."""
@@ -144,14 +155,9 @@ def time_training(cfg, steps: int = 30, warmup: int = 5, views: Optional[int] = 
     batch = to_device(collate_avatar([make_dataset(cfg, 'train', eval_views=True)[0]]), dev)
     if views: batch = _views_batch(batch, views)
     nv = batch['images'].shape[1]
-    (verts, geom), loss_fn = SubjectCache(run)(batch), make_loss(cfg, dev)
-    opt = make_optimizer(cfg, model, dev)
+    loss_fn = make_loss(cfg, dev)
     graphs = GraphedStep(model, loss_fn, cfg) if cfg.train.cuda_graphs and dev.type == 'cuda' else None
-    train_fit = cfg.fit.mode != 'none' and cfg.fit.train_body
-    def step(timer=None):
-        timer = timer or StepTimer()
-        with timer('body'): v = vertices_of(run, batch, grad=True, graphs=graphs) if train_fit else verts
-        train_step(model, batch, v, loss_fn, opt, cfg, dev, geom=geom, timer=timer, graphs=graphs)
+    step, verts, geom, opt = _training_step(run, batch, loss_fn, graphs)
     def med(fn):                          # median ms of `steps` synchronised calls
         ts = []
         for i in range(steps):
@@ -201,10 +207,7 @@ def profile_training(cfg, steps: int = 5, rows: int = 25, warmup: int = 3) -> di
     from torch.profiler import profile, ProfilerActivity
     run = setup_run(apply_overrides(cfg, ['train.cuda_graphs=false'])); dev = run.device
     batch = to_device(collate_avatar([make_dataset(run.cfg, 'train')[0]]), dev)
-    (verts, geom), loss_fn = SubjectCache(run)(batch), make_loss(run.cfg, dev)
-    opt = make_optimizer(run.cfg, run.model, dev)
-    train_fit = cfg.fit.mode != 'none' and cfg.fit.train_body
-    def step(): train_step(run.model, batch, vertices_of(run, batch, grad=True) if train_fit else verts, loss_fn, opt, run.cfg, dev, geom=geom)
+    step = _training_step(run, batch, make_loss(run.cfg, dev))[0]
     def ff():
         with torch.no_grad(): reconstruct(run, batch)
     acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if dev.type == 'cuda' else [])

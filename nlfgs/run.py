@@ -207,7 +207,7 @@ def vertices_of(run: Run, batch: dict, grad: bool = False, frozen: bool = False,
     """Posed vertices (B, V, 3) of the bodies the Gaussians sit on: the body of the configured pose source, or with
     `fit.mode=silhouette` each subject's clothed body (fitted first if needed); `grad`: differentiable in the fit;
     `frozen`: with the body corrections as the silhouette fit left them (see `SubjectFit.params`); `graphs` (with
-    `grad`: `nlfgs.train.GraphedStep`): each subject's body replayed from its CUDA graph."""
+    `grad`: `nlfgs.train.GraphedStep`): the bodies replayed from its CUDA graph of the clothed body."""
     if run.cfg.fit.mode == 'none': return body_vertices(run.body, batch, run.device, run.adapter, run.cfg.encoder.pose_source)
     params = body_params_for_sample(batch, run.cfg.encoder.pose_source, run.adapter)
     out = []
