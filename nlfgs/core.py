@@ -103,6 +103,7 @@ class TrainConfig:
     grad_clip: float = 1.0
     amp: bool = True               # mixed precision on CUDA (ignored on CPU)
     compile: bool = False          # torch.compile encoder, decoder, posing and loss on CUDA (pays only for long runs)
+    compile_cache: str = '~/.cache/nlfgs/torch_compile'   # torch.compile's kernels kept between processes ('': torch's /tmp default)
     cuda_graphs: bool = False      # replay the forward and loss (and their backward) from CUDA graphs (CUDA, one process)
     eval_every: int = 100
     ckpt_every: int = 50

@@ -56,11 +56,15 @@ def ssim_map(pred: torch.Tensor, gt: torch.Tensor, window: int = 11, sigma: floa
     pad = window // 2
     if min(H, W) <= pad: raise ValueError(f"SSIM needs images larger than {pad} pixels, got {H}x{W}")
     g = gaussian_window(window, sigma, pred.dtype, pred.device)
-    x = torch.cat([pred, gt, pred * pred, gt * gt, pred * gt], 1)              # one grouped conv for all 5 moments
-    x = F.pad(x, (pad, pad, pad, pad), mode='reflect')
-    x = F.conv2d(x, g.view(1, 1, -1, 1).expand(5 * C, 1, window, 1), groups=5 * C)
-    x = F.conv2d(x, g.view(1, 1, 1, -1).expand(5 * C, 1, 1, window), groups=5 * C)
-    mu1, mu2, e11, e22, e12 = x.split(C, 1)
+    def blur(*maps):                                                      # one grouped conv for the given moments
+        x = F.pad(torch.cat(maps, 1), (pad, pad, pad, pad), mode='reflect')
+        n = x.shape[1]
+        x = F.conv2d(x, g.view(1, 1, -1, 1).expand(n, 1, window, 1), groups=n)
+        return F.conv2d(x, g.view(1, 1, 1, -1).expand(n, 1, 1, window), groups=n).split(C, 1)
+    if torch.is_grad_enabled() and pred.requires_grad and not gt.requires_grad:
+        mu1, e11, e12 = blur(pred, pred * pred, pred * gt)                  # the moments that carry gradients
+        with torch.no_grad(): mu2, e22 = blur(gt, gt * gt)                  # the target's: no backward through them
+    else: mu1, mu2, e11, e22, e12 = blur(pred, gt, pred * pred, gt * gt, pred * gt)
     s11, s22, s12 = e11 - mu1 ** 2, e22 - mu2 ** 2, e12 - mu1 * mu2
     return ((2 * mu1 * mu2 + C1) * (2 * s12 + C2)) / ((mu1 ** 2 + mu2 ** 2 + C1) * (s11 + s22 + C2))
 

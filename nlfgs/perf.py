@@ -22,8 +22,8 @@ from .train import make_loss, make_optimizer, train_step, GraphedStep
 from .evaluate import reconstruct
 
 # %% auto #0
-__all__ = ['mesh_render_benchmark', 'bench_mesh_render', 'run_render_benchmark', 'bench_render', 'time_training',
-           'profile_training', 'bench_train', 'bench_main_job']
+__all__ = ['mesh_render_benchmark', 'bench_mesh_render', 'run_render_benchmark', 'bench_render', 'time_training', 'busy_and_gaps',
+           'gpu_timeline', 'profile_training', 'bench_train', 'bench_main_job']
 
 # %% ../nbs/11_perf.ipynb #d80cce57
 def mesh_render_benchmark(size: int = 1024, subdivisions: int = 7, views: Sequence[int] = (1, 4), verbose: bool = True) -> dict:
@@ -141,11 +141,12 @@ def _training_step(run, batch, loss_fn, graphs=None):
     under `fit.train_body`), with the batch's cached vertices and view geometry and a fresh optimiser."""
     cfg, dev = run.cfg, run.device
     (verts, geom), opt = SubjectCache(run)(batch), make_optimizer(cfg, run.model, dev)
-    train_fit = cfg.fit.mode != 'none' and cfg.fit.train_body
+    train_fit, checks = cfg.fit.mode != 'none' and cfg.fit.train_body, []
     def step(timer=None):
         timer = timer or StepTimer()
         with timer('body'): v = vertices_of(run, batch, grad=True, graphs=graphs) if train_fit else verts
-        train_step(run.model, batch, v, loss_fn, opt, cfg, dev, geom=geom, timer=timer, graphs=graphs)
+        train_step(run.model, batch, v, loss_fn, opt, cfg, dev, geom=geom, timer=timer, graphs=graphs, checks=checks)
+        while len(checks) > 1: checks.pop(0).check()              # as training checks: the previous step's, not waited for
     return step, verts, geom, opt
 
 def time_training(cfg, steps: int = 30, warmup: int = 5, views: Optional[int] = None) -> dict:
@@ -200,29 +201,62 @@ def _print_row(res: dict, steps: int):
         print(f"peak GPU memory {res['peak_mem_gb']:.2f} GiB; gsplat forward+backward alone {res['gsplat_fwd_bwd_ms']:.2f} ms: "
               f"step {res['step_over_gsplat']:.1f}x, feed-forward {res['feedforward_over_gsplat']:.1f}x of it")
 
+def busy_and_gaps(intervals, min_gap: float = 5.) -> tuple[float, list]:
+    "Merged length of `intervals` [(start, end)] and the gaps between them longer than `min_gap` [(start, end)]."
+    merged = []
+    for a, b in sorted(intervals):
+        if merged and a <= merged[-1][1]: merged[-1][1] = max(merged[-1][1], b)
+        else: merged.append([a, b])
+    gaps = [(x[1], y[0]) for x, y in zip(merged, merged[1:]) if y[0] - x[1] > min_gap]
+    return sum(b - a for a, b in merged), gaps
+
+def gpu_timeline(prof, passes: int, top: int = 8) -> dict:
+    """Of a `torch.profiler` run over `passes` passes, per pass (ms): the kernels' summed time, the time the GPU was
+    busy, the span from first to last kernel, the idle gaps over 5 us and what the CPU was doing in them (the innermost
+    operator at each gap's middle: a sync, a launch, the optimiser...). Kernels inside CUDA graphs are counted one by one."""
+    ev = prof.events()
+    gpu = [(e.time_range.start, e.time_range.end) for e in ev if e.device_type == torch.autograd.DeviceType.CUDA]
+    if not gpu: return dict(kernels=0, kernel_ms=0., busy_ms=0., span_ms=0., gaps_ms=0., idle_by_cpu_op={})
+    cpu = [e for e in ev if e.device_type == torch.autograd.DeviceType.CPU]
+    busy, gaps = busy_and_gaps(gpu)
+    by_op = {}
+    for a, b in gaps:
+        mid = (a + b) / 2
+        live = [e for e in cpu if e.time_range.start <= mid <= e.time_range.end]
+        name = min(live, key=lambda e: e.time_range.end - e.time_range.start).name if live else '(no operator)'
+        by_op[name] = by_op.get(name, 0.) + (b - a)
+    per = lambda x: x / passes / 1e3
+    return dict(kernels=len(gpu) / passes, kernel_ms=per(sum(b - a for a, b in gpu)), busy_ms=per(busy),
+                span_ms=per(max(b for _, b in gpu) - min(a for a, _ in gpu)), gaps_ms=per(sum(b - a for a, b in gaps)),
+                idle_by_cpu_op={k: per(v) for k, v in sorted(by_op.items(), key=lambda kv: -kv[1])[:top]})
+
 def profile_training(cfg, steps: int = 5, rows: int = 25, warmup: int = 3) -> dict:
-    """Where a training step's GPU (or CPU) time goes: `torch.profiler` over `steps` eager steps and `steps`
-    feed-forward passes of `cfg`; prints the kernels and operators by their own time and returns, per pass, the
-    number of kernels and their summed time (ms). Eager on purpose: a CUDA graph shows as one event."""
+    """Where a training step's GPU (or CPU) time goes: `torch.profiler` over `steps` back-to-back training steps and
+    `steps` feed-forward passes of `cfg` as configured (from CUDA graphs with `train.cuda_graphs`, compiled with
+    `train.compile`); prints the kernels and operators by their own time and the GPU's timeline (`gpu_timeline`), and
+    returns the timeline of each pass."""
     from torch.profiler import profile, ProfilerActivity
-    run = setup_run(apply_overrides(cfg, ['train.cuda_graphs=false'])); dev = run.device
+    run = setup_run(cfg); dev = run.device
     batch = to_device(collate_avatar([make_dataset(run.cfg, 'train')[0]]), dev)
-    step = _training_step(run, batch, make_loss(run.cfg, dev))[0]
+    loss_fn = make_loss(run.cfg, dev)
+    graphs = GraphedStep(run.model, loss_fn, run.cfg) if run.cfg.train.cuda_graphs and dev.type == 'cuda' else None
+    step = _training_step(run, batch, loss_fn, graphs)[0]
     def ff():
         with torch.no_grad(): reconstruct(run, batch)
     acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if dev.type == 'cuda' else [])
     kind = 'self_device_time_total' if dev.type == 'cuda' else 'self_cpu_time_total'
+    how = ('compiled, ' if run.cfg.train.compile and dev.type == 'cuda' else '') + ('CUDA graphs' if graphs else 'eager')
     out = {}
-    for name, fn in (('training step (eager)', step), ('feed-forward with geometry (eager)', ff)):
+    for name, fn in ((f'training step ({how})', step), ('feed-forward with geometry', ff)):
         for i in range(warmup): fn()
         _sync(dev)
         with profile(activities=acts) as prof:
             for i in range(steps): fn()
             _sync(dev)
-        ev = [e for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA]
-        k, t = len(ev) / steps, sum(e.device_time for e in ev) / steps / 1e3 if ev else 0.
-        out[name] = dict(kernels=k, gpu_ms=t)
-        print(f'== {name}: {k:.0f} kernels, {t:.2f} ms of GPU work a pass' if ev else f'== {name}')
+        out[name] = t = gpu_timeline(prof, steps)
+        print(f"== {name}: {t['kernels']:.0f} kernels, {t['kernel_ms']:.2f} ms of GPU work a pass, busy {t['busy_ms']:.2f} ms "
+              f"of a {t['span_ms']:.2f} ms span, {t['gaps_ms']:.2f} ms in idle gaps; the CPU in them: "
+              + ', '.join(f'{k} {v:.2f}' for k, v in t['idle_by_cpu_op'].items()) if t['kernels'] else f'== {name}')
         print(prof.key_averages().table(sort_by=kind, row_limit=rows, max_name_column_width=60))
     return out
 

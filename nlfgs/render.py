@@ -13,7 +13,7 @@ import torch.nn.functional as F
 
 from .core import Gaussians, rgb_to_sh
 from .camera import Cameras, orbit_cameras, project_points
-from .raster import rasterize_torch, sh_degree_of
+from .raster import rasterize_torch, sh_degree_of, SH_C0
 
 # %% auto #0
 __all__ = ['rasterize_gsplat', 'RenderOutput', 'resolve_backend', 'render', 'render_batch', 'footprint_3d', 'filter_3d',
@@ -29,7 +29,10 @@ def rasterize_gsplat(means, quats, scales, opacities, sh, viewmats, Ks, width: i
     from gsplat import rasterization     # lazy: importing gsplat without CUDA may try to JIT-compile and fail
     deg = sh_degree_of(sh) if sh_degree is None else sh_degree
     f32 = lambda t: None if t is None else t.float()
-    img, alpha, meta = rasterization(f32(means), f32(quats), f32(scales), f32(opacities), f32(sh), f32(viewmats),
+    colors = f32(sh)
+    if deg == 0:                         # view-independent: the colours as gsplat's SH path makes them, without its
+        colors, deg = (colors[..., 0, :] * SH_C0 + 0.5).clamp_min(0.0), None   # camera inverse (a host sync) and SH kernel
+    img, alpha, meta = rasterization(f32(means), f32(quats), f32(scales), f32(opacities), colors, f32(viewmats),
                                      f32(Ks), width, height, near_plane=near_plane, far_plane=far_plane, eps2d=eps2d,
                                      sh_degree=deg, packed=False, tile_size=tile_size, backgrounds=f32(backgrounds),
                                      render_mode='RGB+ED' if render_depth else 'RGB',

@@ -33,9 +33,9 @@ from .checkpoint import atomic_torch_save
 # %% auto #0
 __all__ = ['set_seed', 'resolve_device', 'StepTimer', 'AvatarModel', 'unwrap', 'body_vertices', 'render_views',
            'setup_distributed', 'to_device', 'autocast_for', 'subjects_of', 'make_dataset', 'Run', 'setup_run',
-           'compile_model', 'subject_fit', 'fit_subject', 'vertices_of', 'posed_body', 'subject_geometry',
-           'select_items', 'SubjectCache', 'tiny_overrides', 'model_inputs', 'GraphedForward', 'graphs_for_inference',
-           'model_forward', 'checkpoint_path', 'log_folder', 'cli_parser', 'config_from_args']
+           'compile_cache_dir', 'compile_model', 'subject_fit', 'fit_subject', 'vertices_of', 'posed_body',
+           'subject_geometry', 'select_items', 'SubjectCache', 'tiny_overrides', 'model_inputs', 'GraphedForward',
+           'graphs_for_inference', 'model_forward', 'checkpoint_path', 'log_folder', 'cli_parser', 'config_from_args']
 
 # %% ../nbs/08_run.ipynb #6ce1989f
 def set_seed(seed: int):
@@ -150,13 +150,22 @@ def setup_run(cfg: Config, device: torch.device | None = None) -> Run:
     run = Run(cfg, device, body, template, model, nlf_adapter_from_config(cfg, device))
     if cfg.fit.mode != 'none':
         for s in make_dataset(cfg, 'all').subjects: subject_fit(run, s)
-    if cfg.train.compile and device.type == 'cuda': compile_model(model)
+    if cfg.train.compile and device.type == 'cuda': compile_model(model, cfg.train.compile_cache)
     return run
 
-def compile_model(model: AvatarModel) -> AvatarModel:
-    """torch.compile the encoder, decoder and posing in place. The step is otherwise bound by kernel launches
-    (about a thousand small kernels); compiling fuses them. Methods are compiled, not modules, so state-dict keys
-    and checkpoints stay the same as without compiling."""
+def compile_cache_dir(path: str = '') -> str:
+    """Where torch.compile keeps its compiled graphs and kernels between processes: `$TORCHINDUCTOR_CACHE_DIR` when set,
+    else `path` (`train.compile_cache`, `~` expanded), else torch's default (under /tmp, lost on a reboot). Sets the variable."""
+    if not os.environ.get('TORCHINDUCTOR_CACHE_DIR') and path:
+        os.environ['TORCHINDUCTOR_CACHE_DIR'] = str(Path(path).expanduser())
+    return os.environ.get('TORCHINDUCTOR_CACHE_DIR', '')
+
+def compile_model(model: AvatarModel, cache: str = '') -> AvatarModel:
+    """torch.compile the encoder, decoder and posing in place (kernels cached in `compile_cache_dir(cache)`, so a
+    second process compiles from the cache). Compiling fuses the ~1,000 small elementwise kernels of a step; with
+    `train.cuda_graphs` the compiled code is captured in the graphs too. Methods are compiled, not modules, so
+    state-dict keys and checkpoints stay the same as without compiling."""
+    compile_cache_dir(cache)
     for mod, name in ((model.encoder, 'forward'), (model.decoder, 'forward'), (model.template, 'pose')):
         setattr(mod, name, torch.compile(getattr(mod, name)))
     return model
@@ -312,8 +321,8 @@ class GraphedForward:
         return Gaussians(*(o.clone() for o in out[:5]))
 
 def graphs_for_inference(cfg: Config, device) -> bool:
-    "Whether feed-forward passes replay CUDA graphs: `train.cuda_graphs` on a CUDA device, fp32, not compiled."
-    return torch.device(device).type == 'cuda' and cfg.train.cuda_graphs and not cfg.train.amp and not cfg.train.compile
+    "Whether feed-forward passes replay CUDA graphs: `train.cuda_graphs` on a CUDA device, without `train.amp`."
+    return torch.device(device).type == 'cuda' and cfg.train.cuda_graphs and not cfg.train.amp
 
 @torch.no_grad()
 def model_forward(run: Run, batch: dict, vertices, geom: dict, model=None) -> Gaussians:

@@ -29,8 +29,8 @@ from .core import Gaussians
 
 # %% auto #0
 __all__ = ['warmup_cosine', 'make_schedule', 'load_checkpoint', 'get_logger', 'MetricsCSV', 'make_optimizer', 'make_loss',
-           'train_step', 'GraphedStep', 'RunExistsError', 'open_run', 'EpochSampler', 'index_batches', 'DeviceItems',
-           'TrainingDiverged', 'divergence_message', 'fit_errors', 'fit_subjects', 'train', 'train_cli']
+           'StepCheck', 'train_step', 'GraphedStep', 'RunExistsError', 'open_run', 'EpochSampler', 'index_batches',
+           'DeviceItems', 'TrainingDiverged', 'divergence_message', 'fit_errors', 'fit_subjects', 'train', 'train_cli']
 
 # %% ../nbs/08b_train.ipynb #8a6b2a1a
 def warmup_cosine(step: int, total: int, warmup: int, floor: float = 0.05) -> float:
@@ -120,10 +120,28 @@ def _forward_loss(model, batch, vertices, loss_fn, cfg: Config, device, timer, g
     with timer('loss'):
         return _apply_loss(loss_fn, _loss_inputs(rgb, alpha, batch, dec['offsets'].float(), dec['log_scales'].float(), gs.opacities))
 
+class StepCheck:
+    """A step's loss and gradient norm on their way to the host, not waited for: `check()` (once the GPU is past the
+    step, e.g. after the next step's forward) raises as `check_finite` would. `bad` is the flag on the device."""
+    def __init__(self, total, gnorm, step: int, terms: dict, **info):
+        vals = torch.stack([total.detach().float().reshape(()), gnorm.detach().float().reshape(()).to(total.device)])
+        self.bad = (~torch.isfinite(vals).all()).float()
+        self.host = torch.empty(2, pin_memory=vals.is_cuda)
+        self.host.copy_(vals, non_blocking=vals.is_cuda)
+        self.event = torch.cuda.Event() if vals.is_cuda else None
+        if self.event is not None: self.event.record()
+        self.step, self.terms, self.info = step, terms, info
+    def check(self):
+        if self.event is not None: self.event.synchronize()
+        check_finite(self.host[0], self.step, self.terms, grad_norm=self.host[1])
+
 def train_step(model, batch, vertices, loss_fn, opt, cfg: Config, device, timer: StepTimer | None = None, step: int = 0,
-               geom: dict | None = None, graphs: 'GraphedStep | None' = None):
+               geom: dict | None = None, graphs: 'GraphedStep | None' = None, checks: list | None = None):
     """Forward, loss, backward, clip, optimiser step. Returns the loss terms; raises on a non-finite loss or gradient.
-    `graphs`: the forward and loss replayed from CUDA graphs (`GraphedStep`), the rasteriser eager between them."""
+    `graphs`: the forward and loss replayed from CUDA graphs (`GraphedStep`), the rasteriser eager between them.
+    `checks` (a list; with a fused optimiser): the finite check is appended (a `StepCheck`) instead of waited for, and
+    a non-finite step is skipped by the optimiser on the device (its `found_inf`): the weights stay as they were and
+    the caller raises when it checks. Waiting for it would stall the GPU once a step."""
     timer = timer or StepTimer()
     if graphs is not None and geom is not None: total, terms = graphs(batch, vertices, geom, timer)
     else: total, terms = _forward_loss(model, batch, vertices, loss_fn, cfg, device, timer, geom)
@@ -132,8 +150,14 @@ def train_step(model, batch, vertices, loss_fn, opt, cfg: Config, device, timer:
         total.backward()
         clip = cfg.train.grad_clip if cfg.train.grad_clip > 0 else float('inf')
         gnorm = torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.grad is not None], clip)
-        check_finite(total, step, terms, grad_norm=gnorm)          # loss *and* gradients, before the weights move
-        opt.step()
+        if checks is not None and opt.defaults.get('fused'):
+            checks.append(chk := StepCheck(total, gnorm, step, terms))
+            opt.found_inf = chk.bad                                # the fused kernel skips the update where it is 1
+            try: opt.step()
+            finally: del opt.found_inf
+        else:
+            check_finite(total, step, terms, grad_norm=gnorm)      # loss *and* gradients, before the weights move
+            opt.step()
     return dict(terms, loss=total.detach(), grad_norm=gnorm.detach())     # tensors: float() them only to log
 
 # %% ../nbs/08b_train.ipynb #850d8d46
@@ -170,7 +194,9 @@ class GraphedStep:
         key = (tuple(keys), tuple((tuple(a.shape), a.requires_grad) for a in args))
         if key not in self.bodies:
             sample = tuple(a.detach().clone().requires_grad_(a.requires_grad) for a in args)
-            self.bodies[key] = make_graphed_callables(_BodyCore(body, keys), sample, allow_unused_input=True)
+            core = _BodyCore(body, keys)
+            if self.cfg.train.compile: core.forward = torch.compile(core.forward)    # fused, then captured
+            self.bodies[key] = make_graphed_callables(core, sample, allow_unused_input=True)
         return self.bodies[key](*args)
 
     def _capture(self, batch, vertices, geom, keys, args):
@@ -354,8 +380,8 @@ def _train(cfg, device, rank, world, main) -> dict:
                                                     find_unused_parameters=cfg.fit.mode != 'none', broadcast_buffers=False)
     loss_fn, subject_cache = make_loss(cfg, device), SubjectCache(run)
     graphs = None
-    if cfg.train.cuda_graphs and (device.type != 'cuda' or world > 1 or cfg.train.compile):
-        log.info('train.cuda_graphs: only on one CUDA device without train.compile; training eagerly')
+    if cfg.train.cuda_graphs and (device.type != 'cuda' or world > 1):
+        log.info('train.cuda_graphs: only on one CUDA device; training eagerly')
     elif cfg.train.cuda_graphs: graphs = GraphedStep(model, loss_fn, cfg)
     fetch = DeviceItems(ds, device) if len(ds) <= cfg.data.device_cache else None     # else the DataLoader decodes per step
     batches = index_batches(sampler, cfg.train.batch_size, step)
@@ -369,6 +395,16 @@ def _train(cfg, device, rank, world, main) -> dict:
     from tqdm.auto import tqdm
     pbar = tqdm(total=total, initial=step, disable=not main, desc='train', mininterval=2)
     t0, metrics, start = time.time(), {}, step
+    checks = [] if device.type == 'cuda' else None      # finite checks not waited for (see `train_step`)
+    def diverged(e, batch, verts, step):
+        msg = divergence_message(e, batch, verts, cfg, step)
+        log.error(msg); pbar.close()
+        raise TrainingDiverged(msg) from None
+    def settle(keep=0):                                 # raise for a non-finite step among all but the last `keep`
+        while checks and len(checks) > keep:
+            c = checks.pop(0)
+            try: c.check()
+            except FloatingPointError as e: diverged(e, c.info['batch'], c.info['verts'], c.step)
     for batch in batches:
         if step >= total or (cfg.train.stop_after and step - start >= cfg.train.stop_after): break
         td = time.perf_counter()
@@ -376,11 +412,10 @@ def _train(cfg, device, rank, world, main) -> dict:
         t_data += time.perf_counter() - td
         verts, geom = subject_cache(batch)
         if train_fit: verts = vertices_of(run, batch, grad=True, graphs=graphs)   # the body-fit corrections learn too
-        try: terms = train_step(model, batch, verts, loss_fn, opt, cfg, device, step=step, geom=geom, graphs=graphs)
-        except FloatingPointError as e:
-            msg = divergence_message(e, batch, verts, cfg, step)
-            log.error(msg); pbar.close()
-            raise TrainingDiverged(msg) from None
+        try: terms = train_step(model, batch, verts, loss_fn, opt, cfg, device, step=step, geom=geom, graphs=graphs, checks=checks)
+        except FloatingPointError as e: diverged(e, batch, verts, step)
+        if checks: checks[-1].info.update(batch=batch, verts=verts.detach())
+        settle(keep=1)                                 # the previous step's check: the GPU is past it by now
         sched.step(); step += 1; pbar.update(1)
         if main and (step % cfg.train.log_every == 0 or step == total):
             terms = {k: float(v) for k, v in terms.items()}
@@ -391,11 +426,14 @@ def _train(cfg, device, rank, world, main) -> dict:
             csvlog.log(dict(step=step, time=round(time.time() - t0, 2), lr=sched.get_last_lr()[0], **terms, **rate))
             log.info(f'step {step}/{total} ' + ' '.join(f'{k}={v:.4g}' for k, v in terms.items()))
         stopping = step == total or (cfg.train.stop_after and step - start >= cfg.train.stop_after)
+        if step % cfg.train.ckpt_every == 0 or stopping or (cfg.train.eval_every > 0 and step % cfg.train.eval_every == 0):
+            settle()                                   # every step before a checkpoint or an evaluation is finite
         if main and (step % cfg.train.ckpt_every == 0 or stopping): save_checkpoint(ck, model, opt, sched, step, to_dict(cfg))
         if main and cfg.train.eval_every > 0 and step % cfg.train.eval_every == 0 and step < total:
             metrics = evaluate(run, eval_ds, model, max_views=4)
             evlog.log(dict(step=step, time=round(time.time() - t0, 2), **metrics))
             log.info(f'eval step {step}: ' + ' '.join(f'{k}={v:.4g}' for k, v in metrics.items()))
+    settle()
     pbar.close()
     if step < total:                                   # train.stop_after: a checkpoint to resume from, no final evaluation
         log.info(f'stopped after {step - start} steps at step {step}/{total}: continue with --resume')
