@@ -221,15 +221,16 @@ def _fit_silhouettes(fit: SubjectFit, body, base: dict, masks: torch.Tensor, cam
     for p in fit.parameters(): p.requires_grad_(True)
     iou0 = _iou(fit.vertices(body, base)[0], faces, cams, m)
     rec = {}
+    body_prior = lambda: sum((p ** 2).sum() for p in fit.body_parameters())
     for stage, steps in (('body', s.body_steps), ('disp', s.disp_steps)):
         opt = torch.optim.Adam(fit.body_parameters(), lr=s.lr_body) if stage == 'body' else torch.optim.Adam([fit.disp], lr=s.lr_disp)
         skin = held_prior = None
         if stage == 'disp':                                   # the body is held: its skinning and prior are the same every step
-            with torch.no_grad(): skin, held_prior = body.skinning(fit.params(base)), sum((p ** 2).sum() for p in fit.body_parameters())
+            with torch.no_grad(): skin, held_prior = body.skinning(fit.params(base)), body_prior()
         for it in range(steps):
             verts = fit.vertices(body, base, skin=skin)[0]
             t = silhouette_terms(verts, cams, dist, m, s.radius or s.size / 128)
-            prior = sum((p ** 2).sum() for p in fit.body_parameters()) if held_prior is None else held_prior
+            prior = body_prior() if held_prior is None else held_prior
             loss = s.w_inside * t['inside'] + s.w_cover * t['cover'] * (1. if stage == 'disp' else s.w_cover_body) + s.w_prior * prior
             if stage == 'disp':
                 lap = (L @ fit.disp).pow(2).sum(-1).mean()

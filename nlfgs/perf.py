@@ -136,10 +136,12 @@ def _views_batch(batch: dict, views: int) -> dict:
     b['cameras'] = cat_cameras(batch['cameras'], batch['eval_cameras'].views(slice(0, extra)))
     return b
 
-def _training_step(run, batch, loss_fn, graphs=None):
+def _training_step(run, batch, loss_fn):
     """`step(timer=None)`: one training step of `batch` as `nlfgs.train` runs it (the clothed body posed with gradients
-    under `fit.train_body`), with the batch's cached vertices and view geometry and a fresh optimiser."""
+    under `fit.train_body`; replayed from CUDA graphs with `train.cuda_graphs` on CUDA), with the batch's cached
+    vertices and view geometry and a fresh optimiser; also returns those and the graphs (None: eager)."""
     cfg, dev = run.cfg, run.device
+    graphs = GraphedStep(run.model, loss_fn, cfg) if cfg.train.cuda_graphs and dev.type == 'cuda' else None
     (verts, geom), opt = SubjectCache(run)(batch), make_optimizer(cfg, run.model, dev)
     train_fit, checks = cfg.fit.mode != 'none' and cfg.fit.train_body, []
     def step(timer=None):
@@ -147,7 +149,7 @@ def _training_step(run, batch, loss_fn, graphs=None):
         with timer('body'): v = vertices_of(run, batch, grad=True, graphs=graphs) if train_fit else verts
         train_step(run.model, batch, v, loss_fn, opt, cfg, dev, geom=geom, timer=timer, graphs=graphs, checks=checks)
         while len(checks) > 1: checks.pop(0).check()              # as training checks: the previous step's, not waited for
-    return step, verts, geom, opt
+    return step, verts, geom, opt, graphs
 
 def time_training(cfg, steps: int = 30, warmup: int = 5, views: Optional[int] = None) -> dict:
     """Median step, split, feed-forward time and peak memory of `cfg`'s training on its first subject (the step
@@ -157,8 +159,7 @@ def time_training(cfg, steps: int = 30, warmup: int = 5, views: Optional[int] = 
     if views: batch = _views_batch(batch, views)
     nv = batch['images'].shape[1]
     loss_fn = make_loss(cfg, dev)
-    graphs = GraphedStep(model, loss_fn, cfg) if cfg.train.cuda_graphs and dev.type == 'cuda' else None
-    step, verts, geom, opt = _training_step(run, batch, loss_fn, graphs)
+    step, verts, geom, opt, graphs = _training_step(run, batch, loss_fn)
     def med(fn):                          # median ms of `steps` synchronised calls
         ts = []
         for i in range(steps):
@@ -239,8 +240,7 @@ def profile_training(cfg, steps: int = 5, rows: int = 25, warmup: int = 3) -> di
     run = setup_run(cfg); dev = run.device
     batch = to_device(collate_avatar([make_dataset(run.cfg, 'train')[0]]), dev)
     loss_fn = make_loss(run.cfg, dev)
-    graphs = GraphedStep(run.model, loss_fn, run.cfg) if run.cfg.train.cuda_graphs and dev.type == 'cuda' else None
-    step = _training_step(run, batch, loss_fn, graphs)[0]
+    step, *_, graphs = _training_step(run, batch, loss_fn)
     def ff():
         with torch.no_grad(): reconstruct(run, batch)
     acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if dev.type == 'cuda' else [])
@@ -267,7 +267,7 @@ def bench_train(argv: Sequence[str] | None = None) -> list:
     p.add_argument('--sweep', action='store_true', help='k = 2, 4, 8 Gaussians per face x 1, 4, 8 views: a scaling table')
     p.add_argument('--graphs', default='config', choices=['config', 'both'],
                    help="'both': the step eager and from CUDA graphs (train.cuda_graphs), one after the other")
-    p.add_argument('--profile', action='store_true', help='then torch.profiler tables of an eager step and a feed-forward pass')
+    p.add_argument('--profile', action='store_true', help='then torch.profiler tables and the GPU timeline of the configured step and a feed-forward pass')
     a = p.parse_args(argv); cfg = config_from_args(a)
     grid = [(k, v) for k in (2, 4, 8) for v in (1, 4, 8)] if a.sweep else [(None, None)]
     modes = [False, True] if a.graphs == 'both' else [cfg.train.cuda_graphs]

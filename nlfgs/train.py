@@ -151,7 +151,7 @@ def train_step(model, batch, vertices, loss_fn, opt, cfg: Config, device, timer:
         clip = cfg.train.grad_clip if cfg.train.grad_clip > 0 else float('inf')
         gnorm = torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.grad is not None], clip)
         if checks is not None and opt.defaults.get('fused'):
-            checks.append(chk := StepCheck(total, gnorm, step, terms))
+            checks.append(chk := StepCheck(total, gnorm, step, terms, batch=batch, verts=vertices.detach()))
             opt.found_inf = chk.bad                                # the fused kernel skips the update where it is 1
             try: opt.step()
             finally: del opt.found_inf
@@ -414,7 +414,6 @@ def _train(cfg, device, rank, world, main) -> dict:
         if train_fit: verts = vertices_of(run, batch, grad=True, graphs=graphs)   # the body-fit corrections learn too
         try: terms = train_step(model, batch, verts, loss_fn, opt, cfg, device, step=step, geom=geom, graphs=graphs, checks=checks)
         except FloatingPointError as e: diverged(e, batch, verts, step)
-        if checks: checks[-1].info.update(batch=batch, verts=verts.detach())
         settle(keep=1)                                 # the previous step's check: the GPU is past it by now
         sched.step(); step += 1; pbar.update(1)
         if main and (step % cfg.train.log_every == 0 or step == total):
@@ -426,10 +425,10 @@ def _train(cfg, device, rank, world, main) -> dict:
             csvlog.log(dict(step=step, time=round(time.time() - t0, 2), lr=sched.get_last_lr()[0], **terms, **rate))
             log.info(f'step {step}/{total} ' + ' '.join(f'{k}={v:.4g}' for k, v in terms.items()))
         stopping = step == total or (cfg.train.stop_after and step - start >= cfg.train.stop_after)
-        if step % cfg.train.ckpt_every == 0 or stopping or (cfg.train.eval_every > 0 and step % cfg.train.eval_every == 0):
-            settle()                                   # every step before a checkpoint or an evaluation is finite
-        if main and (step % cfg.train.ckpt_every == 0 or stopping): save_checkpoint(ck, model, opt, sched, step, to_dict(cfg))
+        if main and (step % cfg.train.ckpt_every == 0 or stopping):
+            settle(); save_checkpoint(ck, model, opt, sched, step, to_dict(cfg))   # every step before it was finite
         if main and cfg.train.eval_every > 0 and step % cfg.train.eval_every == 0 and step < total:
+            settle()
             metrics = evaluate(run, eval_ds, model, max_views=4)
             evlog.log(dict(step=step, time=round(time.time() - t0, 2), **metrics))
             log.info(f'eval step {step}: ' + ' '.join(f'{k}={v:.4g}' for k, v in metrics.items()))
