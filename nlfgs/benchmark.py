@@ -212,9 +212,10 @@ def benchmark_grid(cfg: Config, root, subjects: Sequence[str], out, fit: str = '
     for i, s in enumerate(subjects):
         run = load_trained(subject_config(cfg, root, s, out, fit))
         _, rend = evaluate_subject(run, s, scales=(1, 2), keep_renders=True)
-        ims = [rend['ring_1x'][1][1], rend['ring_1x'][0][1], rend['ring_2x'][0][1]]
-        if 'pose1' in rend: ims += [rend['pose1'][1][1], rend['pose1'][0][1]]
-        for j, (im, t) in enumerate(zip(ims, ['target', 'render 1x', 'render 2x', 'new pose: target', 'render'])):
+        ims = [(rend['ring_1x'][1][1], 'target'), (rend['ring_1x'][0][1], 'render 1x')]
+        if 'ring_2x' in rend: ims.append((rend['ring_2x'][0][1], 'render 2x'))   # none when the held-out views are at the training size
+        if 'pose1' in rend: ims += [(rend['pose1'][1][1], 'new pose: target'), (rend['pose1'][0][1], 'render')]
+        for j, (im, t) in enumerate(ims):
             ax[i, j].imshow(im.permute(1, 2, 0).clamp(0, 1)); ax[i, j].set_title(f'{s}: {t}' if j == 0 else t, fontsize=8)
         for a in ax[i]: a.axis('off')
     plt.tight_layout()
