@@ -206,7 +206,8 @@ def benchmark(suite: str = 'tiny', config: str = 'nlfgs_base', out: Optional[str
 
 # %% ../nbs/10_benchmark.ipynb #b3n00017
 def benchmark_grid(cfg: Config, root, subjects: Sequence[str], out, fit: str = 'noisy', path=None):
-    "A picture grid (PNG at `path`): per subject, ring target | render (1x) | render (2x) | novel-pose target | render."
+    """A picture grid (PNG at `path`): per subject, ring target | render (1x) | render (2x) | novel-pose target | render
+    (the 2x column left out when the suite has no 2x targets, i.e. its held-out views are at the training size)."""
     import matplotlib; import matplotlib.pyplot as plt
     fig, ax = plt.subplots(len(subjects), 5, figsize=(9, 2.1 * len(subjects)), squeeze=False)
     for i, s in enumerate(subjects):
@@ -240,11 +241,16 @@ def benchmark_cli(argv: Optional[Sequence[str]] = None):
     p.add_argument('--refine_steps', type=int, default=-1,
                    help='refinement steps (identities: of unseen people, default 200; subjects: of every avatar, default 0)')
     p.add_argument('--no_ablation', action='store_true', help='identities: skip the run without the identity latent')
+    p.add_argument('--sup_views', type=int, default=0,
+                   help='identities: render each person with this many extra training views and train the network on them too '
+                        '(unseen people still come from their 4 input views)')
+    p.add_argument('--no_single', action='store_true', help='identities: skip the single-subject baselines')
     a = p.parse_args(argv)
     if a.protocol == 'identities':
         from nlfgs.identities import benchmark_identities, identities_table
         res = benchmark_identities(a.suite, a.config, a.out, a.overrides, n_unseen=a.unseen, refine_steps=200 if a.refine_steps < 0 else a.refine_steps,
-                                   ablation=not a.no_ablation, num=a.num, suite_base=a.suite_base, workers=a.workers, jobs=a.jobs)
+                                   ablation=not a.no_ablation, num=a.num, suite_base=a.suite_base, workers=a.workers, jobs=a.jobs,
+                                   sup_views=a.sup_views, single=not a.no_single)
         print(identities_table(res)); return res
     res = benchmark(a.suite, a.config, a.out, tuple(a.fits.split(',')), a.overrides, suite_base=a.suite_base,
                     workers=a.workers, jobs=a.jobs, reuse=not a.fresh, refine_steps=max(a.refine_steps, 0))

@@ -37,6 +37,7 @@ class DataConfig:
     num_eval_views: int = 16       # held-out ring views written by the preprocessors
     fit_file: str = 'smplx.json'   # the body fit of each subject (synthetic subjects also have smplx_exact.json)
     subjects: list = field(default_factory=list)  # with subject=all: only these subjects of data.root (empty: every one)
+    sup_views: int = 0             # training also renders into each subject's first n extra views (sup_*; `nlfgs_synth --num_sup_views`): supervision the encoder never sees
     debug_samples: int = 2
     device_cache: int = 256        # up to this many training subjects: input views decoded once, kept on the device
 
@@ -229,6 +230,7 @@ def check_config(cfg: Config) -> Config:
         if _get(cfg, k) < 1: raise ConfigError(f"config key '{k}' must be >= 1, got {_get(cfg, k)}")
     if cfg.train.max_steps < 0 or cfg.train.lr <= 0:
         raise ConfigError(f"train.max_steps must be >= 0 and train.lr > 0 (got {cfg.train.max_steps}, {cfg.train.lr})")
+    if cfg.data.sup_views < 0: raise ConfigError(f"config key 'data.sup_views' must be >= 0, got {cfg.data.sup_views}")
     return cfg
 
 def _parse_scalar(s: str, tp=Any):

@@ -193,7 +193,7 @@ class AvatarDataset(torch.utils.data.Dataset):
     def __init__(self, root, subjects: Optional[Sequence[str]] = None, num_views: int = 4, image_size: Optional[int] = None,
                  split: str = 'train', val_ratio: float = 0., debug: bool = False, debug_samples: int = 2,
                  eval_views: bool = False, background=(1., 1., 1.), validate: bool = True, fit_file: str = 'smplx.json',
-                 eval_prefix: str = 'eval_', eval_size: Optional[int] = None):
+                 eval_prefix: str = 'eval_', eval_size: Optional[int] = None, sup_views: int = 0):
         self.root = Path(root)
         if num_views not in (1, 4): raise ValueError(f"num_views must be 1 (front) or 4 ({', '.join(VIEW_ORDER)}), got {num_views}")
         if split not in ('train', 'val', 'all'): raise ValueError(f"split must be 'train', 'val' or 'all', got {split!r}")
@@ -205,6 +205,7 @@ class AvatarDataset(torch.utils.data.Dataset):
         self.subjects = subjects[:debug_samples] if debug else subjects
         self.views, self.image_size, self.eval_views, self.validate = VIEW_ORDER[:num_views], image_size, eval_views, validate
         self.fit_file, self.eval_prefix, self.eval_size = fit_file, eval_prefix, eval_size or image_size
+        self.sup_views, self.sup_names = sup_views, {}
         self.background = torch.as_tensor(background, dtype=torch.float32).view(1, 3, 1, 1)
         self.cameras, self.eval_names, self.params = {}, {}, {}
         for s in self.subjects: self._check(s)
@@ -241,9 +242,14 @@ def _check(self: AvatarDataset, s: str):
         no_cam = [v for v in on_disk if v not in cams]
         if no_cam: raise DatasetError(f"{d / 'cameras.json'} has no camera for held-out view '{no_cam[0]}' "
                                       f"({view_path(self.root, s, no_cam[0]).name} exists): {len(no_cam)} view(s) would not be scored")
+    sup = sorted(n for n in cams if n.startswith('sup_'))[:self.sup_views]
+    if len(sup) < self.sup_views:
+        raise DatasetError(f"data.sup_views={self.sup_views} but {d / 'cameras.json'} has {len(sup)} training view(s) sup_*: "
+                           f"render them (nlfgs_synth --num_sup_views {self.sup_views}) or set data.sup_views=0")
     self._check_group(s, cams, self.views)
     self._check_group(s, cams, evals)
-    self.cameras[s], self.eval_names[s] = cams, evals
+    self._check_group(s, cams, sup)
+    self.cameras[s], self.eval_names[s], self.sup_names[s] = cams, evals, sup
 
 # %% ../nbs/02a_data.ipynb #d4a70010
 @patch
@@ -285,6 +291,9 @@ def __getitem__(self: AvatarDataset, i: int) -> dict:
         if not names: raise DatasetError(f"subject {s} has no held-out views ({self.eval_prefix}*) in {self.root / s / 'cameras.json'}")
         e_img, e_m, e_cams = self._load_views(s, names, self.eval_size)
         item.update(eval_images=e_img, eval_masks=e_m, eval_cameras=e_cams)
+    if self.sup_views:                                             # extra training views, at the input size
+        s_img, s_m, s_cams = self._load_views(s, self.sup_names[s])
+        item.update(sup_images=s_img, sup_masks=s_m, sup_cameras=s_cams)
     return item
 
 def collate_avatar(items: list) -> dict:

@@ -201,24 +201,30 @@ def prefit(cfg: Config, root, subjects: Sequence[str], workers: int = 0) -> dict
 def benchmark_identities(suite: str = 'tiny', config: str = 'nlfgs_base', out: Optional[str] = None, overrides: Sequence[str] = (),
                          n_unseen: int = 2, n_seen: int = 4, refine_steps: int = 200, ablation: bool = True, num: int = 0,
                          suite_base: str = 'data/suites', workers: int = 0, suite_overrides: Optional[dict] = None,
-                         seed: int = 0, jobs: int = 1, single: bool = True, figures: bool = True, verbose: bool = True) -> dict:
+                         seed: int = 0, jobs: int = 1, single: bool = True, figures: bool = True, verbose: bool = True,
+                         sup_views: int = 0) -> dict:
     """The many-identities protocol on a suite (its first `num` subjects; 0: all); returns and writes the results.
     Every subject is silhouette-fitted first, in parallel (`prefit`, into `fit.cache_dir`, by default `out/fitcache`);
     `single` also trains the first `n_seen` seen people one by one (the single-subject baseline); `jobs>1` runs the
-    variants and baselines at once (separate processes sharing the GPU); `figures` then runs `identities_figures`."""
+    variants and baselines at once (separate processes sharing the GPU); `figures` then runs `identities_figures`.
+    `sup_views`: the suite is rendered with that many extra training views per person and the network trains on them
+    too (`data.sup_views`); unseen people are still reconstructed and refined from their 4 input views only, and the
+    single-subject baselines train on their inputs only."""
     cfg = load_config(config, overrides)
-    so = {**({'num': num} if num else {}), **(suite_overrides or {})}
+    so = {**({'num': num} if num else {}), **({'num_sup_views': sup_views} if sup_views else {}), **(suite_overrides or {})}
     root = ensure_suite(suite, suite_base, workers, cfg.body.model_path, cfg.body.toy, **so)
     out = Path(out or f'bench_out/{suite}_identities')
     names = sorted(p.name for p in root.iterdir() if (p / 'cameras.json').is_file())
     if num: names = sorted(names, key=lambda n: n[-3:])[:num]
     train_ids, unseen = identity_split(root, names, n_unseen, seed)
-    res = dict(suite=suite, config=config, overrides=list(overrides), train=train_ids, unseen=unseen, variants={}, single=[])
+    res = dict(suite=suite, config=config, overrides=list(overrides), train=train_ids, unseen=unseen, variants={}, single=[],
+               sup_views=sup_views)
     if not cfg.fit.cache_dir: cfg = apply_overrides(cfg, [f'fit.cache_dir={out}/fitcache'])
     t0 = time.time(); prefit(cfg, root, names, workers); res['prefit_seconds'] = round(time.time() - t0, 1)
     variants = (True, False) if ablation else (True,)
     import os
-    tasks = [(_variant, (cfg, root, train_ids, unseen, out, latent, n_seen, refine_steps)) for latent in variants]
+    vcfg = apply_overrides(cfg, [f'data.sup_views={sup_views}'])
+    tasks = [(_variant, (vcfg, root, train_ids, unseen, out, latent, n_seen, refine_steps)) for latent in variants]
     tasks += [(_single, (cfg, root, s, out)) for s in (train_ids[:n_seen] if single else [])]
     threads = max(1, (os.cpu_count() or 1) // min(jobs, len(tasks))) if jobs > 1 else 0
     if jobs > 1 and len(tasks) > 1:
@@ -240,7 +246,7 @@ def benchmark_identities(suite: str = 'tiny', config: str = 'nlfgs_base', out: O
         (out / 'identities.md').write_text(f"# nlfgs_benchmark --protocol identities --suite {suite} --config {config} {' '.join(overrides)}\n\n"
                                            + identities_table(res) + '\n\nFull-image PSNR:\n\n' + identities_table(res, 'psnr') + '\n')
     write()                                              # the table first: the pictures' pass may be cut off
-    if figures: identities_figures(cfg, root, res, out, refine_steps, on_progress=write); write()
+    if figures: identities_figures(vcfg, root, res, out, refine_steps, on_progress=write); write()
     return res
 
 # %% ../nbs/10a_identities.ipynb #i1d00014

@@ -163,10 +163,15 @@ def subject_shader(parts, spec, body_j, faces, face_part, rest, shade):
 # %% ../nbs/02f_synth.ipynb #s7n00016
 SYNTH_VERSION = 1
 
-def subject_cameras(center, image_size: int, eval_size: int, x4_size: int = 0, num_eval_views: int = 16) -> list:
-    "Camera groups of a synthetic subject: inputs, held-out ring, elevated, close-up (and 4x) views around `center`."
+def subject_cameras(center, image_size: int, eval_size: int, x4_size: int = 0, num_eval_views: int = 16,
+                    num_sup_views: int = 0) -> list:
+    """Camera groups of a synthetic subject: inputs, held-out ring, elevated, close-up (and 4x) views around `center`;
+    with `num_sup_views`, that many extra training views (`sup_*`, at the input size: a ring at 20 degrees elevation,
+    azimuths half a step off the inputs, none at a held-out camera) that multi-person training may supervise with."""
     c = np.asarray(center, np.float64)
     groups = [canonical_cameras(c.tolist(), 3., 40., image_size, image_size)]
+    if num_sup_views > 0:
+        groups.append(orbit_cameras(num_sup_views, 3., 20., c.tolist(), 40., image_size, image_size, 180. / num_sup_views, 'sup'))
     if num_eval_views > 0: groups.append(eval_cameras(num_eval_views, c.tolist(), 3., 40., eval_size, eval_size))
     groups += [orbit_cameras(4, 3., 35., c.tolist(), 40., eval_size, eval_size, 45., 'elev'),
               orbit_cameras(4, 1.6, 5., (c + [0, .35, 0]).tolist(), 40., eval_size, eval_size, 20., 'close')]
@@ -201,7 +206,7 @@ def silhouette_outside(bm, params, cams, masks) -> float:
 
 # %% ../nbs/02f_synth.ipynb #s7n00017
 def render_synth_subject(bm, spec: dict, image_size: int = 512, eval_size: int = 512, x4_size: int = 0, num_eval_views: int = 16,
-                         fit_noise=(3., .3, .01), ssaa: int = 2) -> dict:
+                         fit_noise=(3., .3, .01), ssaa: int = 2, num_sup_views: int = 0) -> dict:
     "Pose, shade and render one subject into all its views; its exact and estimated fits; a few statistics."
     body, parts = build_parts(bm, spec)
     rest = np.concatenate([pt.verts for pt in parts])
@@ -209,7 +214,7 @@ def render_synth_subject(bm, spec: dict, image_size: int = 512, eval_size: int =
     V, F, fp = pose_parts(bm, parts, p_train)
     rng = np.random.default_rng([spec['seed'], spec['index'], 11])
     shader = subject_shader(parts, spec, body['J'], F, fp, rest, baked_shading(V, F, spec['light'], rng))
-    groups = subject_cameras((V.min(0) + V.max(0)) / 2, image_size, eval_size, x4_size, num_eval_views)
+    groups = subject_cameras((V.min(0) + V.max(0)) / 2, image_size, eval_size, x4_size, num_eval_views, num_sup_views)
     renderer, images = MeshRenderer(V, F, shader=shader), {}
     for g in groups: images.update(zip(g.names, renderer.render(g, ssaa=ssaa if g.width <= 1024 else 1)))
     poses_exact = {}
@@ -230,13 +235,14 @@ def render_synth_subject(bm, spec: dict, image_size: int = 512, eval_size: int =
                 stats=stats, parts=[pt.name for pt in parts])
 
 def make_synth_subject(root, name: str, spec: dict, bm, image_size: int = 512, eval_size: int = 512, x4_size: int = 0,
-                       num_eval_views: int = 16, fit_noise=(3., .3, .01), ssaa: int = 2, overwrite: bool = False) -> Path:
+                       num_eval_views: int = 16, fit_noise=(3., .3, .01), ssaa: int = 2, overwrite: bool = False,
+                       num_sup_views: int = 0) -> Path:
     "Render `spec` and write it as `<root>/<name>/` in the processed layout (+ exact fit, other poses); returns the folder."
-    r = render_synth_subject(bm, spec, image_size, eval_size, x4_size, num_eval_views, fit_noise, ssaa)
+    r = render_synth_subject(bm, spec, image_size, eval_size, x4_size, num_eval_views, fit_noise, ssaa, num_sup_views)
     meta = dict(model='toy' if getattr(bm, 'is_toy', True) else 'smplx', gender=getattr(bm, 'gender', 'neutral'), units='m',
                 source='synth', synth_version=SYNTH_VERSION, spec_hash=spec_hash(spec), garment_class=spec['garment_class'],
                 parts=r['parts'], train_pose=spec['train_pose'], novel_poses=spec['novel_poses'],
-                fit_noise=dict(zip(('pose_deg', 'betas', 'transl'), fit_noise)), **r['stats'])
+                fit_noise=dict(zip(('pose_deg', 'betas', 'transl'), fit_noise)), num_sup_views=num_sup_views, **r['stats'])
     js = lambda d: json.dumps(d, indent=1)
     extra = {'smplx_exact.json': js({**params_to_json(r['exact']), **meta, 'exact': True}),
              'poses.json': js({k: params_to_json(v) for k, v in r['poses_noisy'].items()}),
@@ -260,13 +266,14 @@ def population_specs(num: int, seed: int, classes: Sequence[str] = GARMENT_CLASS
         out.append((f'{cls}_{i:03d}', sample_spec(seed, i, cls)))
     return out
 
-def is_current(folder, spec: Optional[dict] = None) -> bool:
-    "A finished synthetic subject of this generator version (and of `spec`, when given)."
+def is_current(folder, spec: Optional[dict] = None, num_sup_views: int = 0) -> bool:
+    "A finished synthetic subject of this generator version (and of `spec`, when given) with at least `num_sup_views` training views."
     p = Path(folder) / 'smplx.json'
     if not (Path(folder) / 'cameras.json').is_file() or not p.is_file(): return False
     try: m = json.loads(p.read_text())
     except Exception: return False
-    return m.get('synth_version') == SYNTH_VERSION and (spec is None or m.get('spec_hash') == spec_hash(spec))
+    return (m.get('synth_version') == SYNTH_VERSION and (spec is None or m.get('spec_hash') == spec_hash(spec))
+            and m.get('num_sup_views', 0) >= num_sup_views)
 
 _WORKER_BODY = None
 def _init_worker(model_path, gender, toy):
@@ -285,14 +292,14 @@ def _make_one(job):
 def make_population(root, num: int = 12, seed: int = 0, classes: Sequence[str] = GARMENT_CLASSES, image_size: int = 512,
                     eval_size: int = 512, x4_size: int = 0, num_eval_views: int = 16, fit_noise=(3., .3, .01), ssaa: int = 2,
                     workers: int = 0, model_path: str = 'models/smplx_toy', gender: str = 'neutral', toy: bool = True,
-                    overwrite: bool = False, verbose: bool = True) -> dict:
+                    overwrite: bool = False, verbose: bool = True, num_sup_views: int = 0) -> dict:
     "Write a population into `root` (in parallel, skipping finished subjects); {'made': [...], 'skipped': [...], 'seconds'}."
     root = Path(root); root.mkdir(parents=True, exist_ok=True)
     specs = population_specs(num, seed, classes)
     kw = dict(image_size=image_size, eval_size=eval_size, x4_size=x4_size, num_eval_views=num_eval_views,
-              fit_noise=tuple(fit_noise), ssaa=ssaa)
-    todo = [(str(root), n, s, kw) for n, s in specs if overwrite or not is_current(root / n, s)]
-    skipped = [n for n, s in specs if not overwrite and is_current(root / n, s)]
+              fit_noise=tuple(fit_noise), ssaa=ssaa, num_sup_views=num_sup_views)
+    todo = [(str(root), n, s, kw) for n, s in specs if overwrite or not is_current(root / n, s, num_sup_views)]
+    skipped = [n for n, s in specs if not overwrite and is_current(root / n, s, num_sup_views)]
     from nlfgs.body import resolve_body_model
     resolve_body_model(model_path, gender, toy)                        # generate the toy model once, before the workers
     workers = workers or max(1, min(len(todo), os.cpu_count() or 1))
@@ -331,6 +338,7 @@ def synth_cli(root: str = '',                  # output folder (default data/sui
               eval_size: int = 0,              # held-out views (0: image_size)
               x4_size: int = 0,                # a 4x held-out set (0: none)
               num_eval_views: int = 16,        # held-out ring views
+              num_sup_views: int = 0,          # extra training views (sup_*) for multi-person training (data.sup_views)
               pose_noise: float = 3.,          # fit noise: degrees per joint axis
               betas_noise: float = .3,         # fit noise: betas
               transl_noise: float = .01,       # fit noise: metres
@@ -346,7 +354,7 @@ def synth_cli(root: str = '',                  # output folder (default data/sui
     else:
         kw = dict(num=num, seed=seed, image_size=image_size, eval_size=eval_size or image_size, x4_size=x4_size)
         root = root or 'data/suites/custom'
-    r = make_population(root, num_eval_views=num_eval_views, fit_noise=(pose_noise, betas_noise, transl_noise), ssaa=ssaa,
+    r = make_population(root, num_eval_views=num_eval_views, num_sup_views=num_sup_views, fit_noise=(pose_noise, betas_noise, transl_noise), ssaa=ssaa,
                         workers=workers, model_path=model_path, toy=toy, overwrite=overwrite, **kw)
     print(json.dumps(r))
 

@@ -24,13 +24,14 @@ from .run import (StepTimer, set_seed, resolve_device, setup_distributed, setup_
                        autocast_for, render_views, SubjectCache, vertices_of, checkpoint_path, log_folder, cli_parser,
                        config_from_args, tiny_overrides, unwrap, _ModelCore, model_inputs)
 from .evaluate import evaluate, finish, save_debug_sample, reconstruct
-from .camera import Cameras
+from .camera import Cameras, cat_cameras
 from .core import Gaussians
 
 # %% auto #0
 __all__ = ['warmup_cosine', 'make_schedule', 'load_checkpoint', 'get_logger', 'MetricsCSV', 'make_optimizer', 'make_loss',
-           'StepCheck', 'train_step', 'GraphedStep', 'RunExistsError', 'open_run', 'EpochSampler', 'index_batches',
-           'DeviceItems', 'TrainingDiverged', 'divergence_message', 'fit_errors', 'fit_subjects', 'train', 'train_cli']
+           'supervised_views', 'StepCheck', 'train_step', 'GraphedStep', 'RunExistsError', 'open_run', 'EpochSampler',
+           'index_batches', 'DeviceItems', 'TrainingDiverged', 'divergence_message', 'fit_errors', 'fit_subjects',
+           'train', 'train_cli']
 
 # %% ../nbs/08b_train.ipynb #8a6b2a1a
 def warmup_cosine(step: int, total: int, warmup: int, floor: float = 0.05) -> float:
@@ -102,10 +103,17 @@ def make_loss(cfg: Config, device) -> AvatarLoss:
     if cfg.train.compile and device.type == 'cuda': loss_fn.forward = torch.compile(loss_fn.forward)
     return loss_fn
 
+def supervised_views(batch) -> tuple:
+    """(cameras, images, masks) a training step renders into and compares with: the input views, then the batch's
+    extra training views when it has them (`data.sup_views`; the encoder sees only the inputs)."""
+    c, im, m = batch['cameras'], batch['images'], batch['masks']
+    if 'sup_cameras' not in batch: return c, im, m
+    return cat_cameras(c, batch['sup_cameras']), torch.cat([im, batch['sup_images']], 1), torch.cat([m, batch['sup_masks']], 1)
+
 def _loss_inputs(rgb, alpha, batch, offsets, log_scales, opacities) -> tuple:
     "The loss's inputs as one tuple (views flattened into the batch): what `_apply_loss` and the loss graph take."
-    return (rgb.flatten(0, 1), alpha.flatten(0, 1), batch['images'].flatten(0, 1), batch['masks'].flatten(0, 1),
-            offsets, log_scales, opacities)
+    _, im, m = supervised_views(batch)
+    return (rgb.flatten(0, 1), alpha.flatten(0, 1), im.flatten(0, 1), m.flatten(0, 1), offsets, log_scales, opacities)
 
 def _apply_loss(loss_fn, lin: tuple):
     "(total, terms) of `loss_fn` on `_loss_inputs`."
@@ -116,7 +124,7 @@ def _forward_loss(model, batch, vertices, loss_fn, cfg: Config, device, timer, g
     with autocast_for(device, cfg.train.amp):
         gs, dec, _ = model(batch, vertices, timer=timer, geom=geom)
     with timer('render'):
-        rgb, alpha = render_views(gs, batch['cameras'], cfg)
+        rgb, alpha = render_views(gs, supervised_views(batch)[0], cfg)
     with timer('loss'):
         return _apply_loss(loss_fn, _loss_inputs(rgb, alpha, batch, dec['offsets'].float(), dec['log_scales'].float(), gs.opacities))
 
@@ -207,7 +215,7 @@ class GraphedStep:
         core = make_graphed_callables(_ModelCore(self.model, c, keys), sample, allow_unused_input=True)
         with torch.no_grad():                                     # one eager pass: the loss's inputs and its term names
             gs, dec, _ = self.model(batch, vertices, geom=geom)
-            lin = _loss_inputs(*render_views(gs, c, self.cfg), batch, dec['offsets'].float(), dec['log_scales'].float(), gs.opacities)
+            lin = _loss_inputs(*render_views(gs, supervised_views(batch)[0], self.cfg), batch, dec['offsets'].float(), dec['log_scales'].float(), gs.opacities)
             names = list(_apply_loss(self.loss_fn, lin)[1])
         lsample = tuple(a.detach().clone().requires_grad_(i in (0, 1, 4, 5, 6)) for i, a in enumerate(lin))
         loss = make_graphed_callables(_LossCore(self.loss_fn, names), lsample, allow_unused_input=True)
@@ -223,7 +231,7 @@ class GraphedStep:
         with timer('model'):
             means, quats, scales, opac, sh, offsets, log_scales = core(*args)
         with timer('render'):
-            rgb, alpha = render_views(Gaussians(means, quats, scales, opac, sh), batch['cameras'], self.cfg)
+            rgb, alpha = render_views(Gaussians(means, quats, scales, opac, sh), supervised_views(batch)[0], self.cfg)
         with timer('loss'):
             total, tv = loss(*_loss_inputs(rgb, alpha, batch, offsets, log_scales, opac))
             tv = tv.clone()                                       # the graph's output buffer is reused next step
@@ -353,7 +361,7 @@ def _train(cfg, device, rank, world, main) -> dict:
     if world > 1 and not main: dist.barrier()           # rank 0 generates the demo data first
     run = setup_run(cfg, device)
     if world > 1 and main: dist.barrier()
-    ds, eval_ds = make_dataset(cfg, 'train'), make_dataset(cfg, 'all', eval_views=True)
+    ds, eval_ds = make_dataset(cfg, 'train', sup_views=cfg.data.sup_views), make_dataset(cfg, 'all', eval_views=True)
     sampler = EpochSampler(len(ds), cfg.sys.seed, shuffle=True, rank=rank, world=world)
     total = cfg.train.max_steps if cfg.train.max_steps > 0 else cfg.train.epochs * math.ceil(sampler.per_rank / cfg.train.batch_size)
     model = run.model
