@@ -110,10 +110,10 @@ def supervised_views(batch) -> tuple:
     if 'sup_cameras' not in batch: return c, im, m
     return cat_cameras(c, batch['sup_cameras']), torch.cat([im, batch['sup_images']], 1), torch.cat([m, batch['sup_masks']], 1)
 
-def _loss_inputs(rgb, alpha, batch, offsets, log_scales, opacities) -> tuple:
-    "The loss's inputs as one tuple (views flattened into the batch): what `_apply_loss` and the loss graph take."
-    _, im, m = supervised_views(batch)
-    return (rgb.flatten(0, 1), alpha.flatten(0, 1), im.flatten(0, 1), m.flatten(0, 1), offsets, log_scales, opacities)
+def _loss_inputs(rgb, alpha, images, masks, offsets, log_scales, opacities) -> tuple:
+    """The loss's inputs as one tuple (views flattened into the batch; `images`, `masks`: the targets from
+    `supervised_views`): what `_apply_loss` and the loss graph take."""
+    return (rgb.flatten(0, 1), alpha.flatten(0, 1), images.flatten(0, 1), masks.flatten(0, 1), offsets, log_scales, opacities)
 
 def _apply_loss(loss_fn, lin: tuple):
     "(total, terms) of `loss_fn` on `_loss_inputs`."
@@ -123,10 +123,11 @@ def _forward_loss(model, batch, vertices, loss_fn, cfg: Config, device, timer, g
     "The eager forward pass and loss: (total, terms)."
     with autocast_for(device, cfg.train.amp):
         gs, dec, _ = model(batch, vertices, timer=timer, geom=geom)
+    cams, images, masks = supervised_views(batch)
     with timer('render'):
-        rgb, alpha = render_views(gs, supervised_views(batch)[0], cfg)
+        rgb, alpha = render_views(gs, cams, cfg)
     with timer('loss'):
-        return _apply_loss(loss_fn, _loss_inputs(rgb, alpha, batch, dec['offsets'].float(), dec['log_scales'].float(), gs.opacities))
+        return _apply_loss(loss_fn, _loss_inputs(rgb, alpha, images, masks, dec['offsets'].float(), dec['log_scales'].float(), gs.opacities))
 
 class StepCheck:
     """A step's loss and gradient norm on their way to the host, not waited for: `check()` (once the GPU is past the
@@ -215,7 +216,8 @@ class GraphedStep:
         core = make_graphed_callables(_ModelCore(self.model, c, keys), sample, allow_unused_input=True)
         with torch.no_grad():                                     # one eager pass: the loss's inputs and its term names
             gs, dec, _ = self.model(batch, vertices, geom=geom)
-            lin = _loss_inputs(*render_views(gs, supervised_views(batch)[0], self.cfg), batch, dec['offsets'].float(), dec['log_scales'].float(), gs.opacities)
+            cams, images, masks = supervised_views(batch)
+            lin = _loss_inputs(*render_views(gs, cams, self.cfg), images, masks, dec['offsets'].float(), dec['log_scales'].float(), gs.opacities)
             names = list(_apply_loss(self.loss_fn, lin)[1])
         lsample = tuple(a.detach().clone().requires_grad_(i in (0, 1, 4, 5, 6)) for i, a in enumerate(lin))
         loss = make_graphed_callables(_LossCore(self.loss_fn, names), lsample, allow_unused_input=True)
@@ -230,10 +232,11 @@ class GraphedStep:
         core, loss, names = self.graphs[key]
         with timer('model'):
             means, quats, scales, opac, sh, offsets, log_scales = core(*args)
+        cams, images, masks = supervised_views(batch)                # the targets made once a step
         with timer('render'):
-            rgb, alpha = render_views(Gaussians(means, quats, scales, opac, sh), supervised_views(batch)[0], self.cfg)
+            rgb, alpha = render_views(Gaussians(means, quats, scales, opac, sh), cams, self.cfg)
         with timer('loss'):
-            total, tv = loss(*_loss_inputs(rgb, alpha, batch, offsets, log_scales, opac))
+            total, tv = loss(*_loss_inputs(rgb, alpha, images, masks, offsets, log_scales, opac))
             tv = tv.clone()                                       # the graph's output buffer is reused next step
         return total, dict(zip(names, tv.unbind()))
 
