@@ -14,10 +14,11 @@ import torch
 from .core import ConfigError
 
 # %% auto #0
-__all__ = ['CKPT_FORMAT', 'CKPT_VERSION', 'MODEL_KEYS', 'IGNORED_KEYS', 'CheckpointError', 'state_digest', 'nonfinite_tensors',
-           'rng_state', 'set_rng_state', 'previous_path', 'atomic_torch_save', 'remove_stale_temps',
-           'checkpoint_payload', 'save_checkpoint', 'read_checkpoint', 'load_checkpoint_file', 'restore_checkpoint',
-           'flatten_dict', 'config_changes', 'check_resumable', 'model_overrides', 'RunLockedError', 'RunLock']
+__all__ = ['CKPT_FORMAT', 'CKPT_VERSION', 'MODEL_KEYS', 'IGNORED_KEYS', 'LATER_KEYS', 'CheckpointError', 'state_digest',
+           'nonfinite_tensors', 'rng_state', 'set_rng_state', 'previous_path', 'atomic_torch_save',
+           'remove_stale_temps', 'checkpoint_payload', 'save_checkpoint', 'read_checkpoint', 'load_checkpoint_file',
+           'restore_checkpoint', 'flatten_dict', 'config_changes', 'check_resumable', 'model_overrides',
+           'RunLockedError', 'RunLock']
 
 # %% ../nbs/07a_checkpoint.ipynb #c6f498db
 CKPT_FORMAT, CKPT_VERSION = 'nlfgs-checkpoint', 2
@@ -190,10 +191,12 @@ def restore_checkpoint(ck: dict, model, opt=None, restore_rng: bool = False) -> 
     return int(ck['step'])
 
 # %% ../nbs/07a_checkpoint.ipynb #43febca7
-MODEL_KEYS = ('encoder.type', 'encoder.feat_dim', 'encoder.latent_dim', 'encoder.use_rgb', 'decoder.hidden_dim',
+MODEL_KEYS = ('encoder.type', 'encoder.feat_dim', 'encoder.latent_dim', 'encoder.use_rgb', 'encoder.sweep', 'encoder.sweep_range',
+              'decoder.colour_at_offsets', 'decoder.hidden_dim',
               'decoder.num_layers', 'decoder.sh_degree', 'decoder.film', 'decoder.pe_freqs',
               'avatar.template.k_num_gaussians', 'avatar.template.cano_mesh_path', 'body.model_path', 'body.gender')
 IGNORED_KEYS = ('train.resume', 'train.overwrite')
+LATER_KEYS = {'encoder.sweep': 0, 'encoder.sweep_range': 0.03, 'decoder.colour_at_offsets': False}   # model keys added later: how a checkpoint without them was trained
 
 def flatten_dict(d: dict, prefix: str = '') -> dict:
     "Dotted keys of a nested dict."
@@ -206,6 +209,7 @@ def flatten_dict(d: dict, prefix: str = '') -> dict:
 def config_changes(old: dict, new: dict) -> dict:
     "{dotted key: (old value, new value)} where the two config dicts differ (ignoring resume/overwrite)."
     a, b = flatten_dict(old or {}), flatten_dict(new)
+    if old: a = {**LATER_KEYS, **a}
     return {k: (a.get(k), b.get(k)) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k) and k not in IGNORED_KEYS}
 
 def check_resumable(changes: dict, path=None):
@@ -218,7 +222,7 @@ def check_resumable(changes: dict, path=None):
 
 def model_overrides(ck_cfg: dict, cfg_dict: dict) -> list:
     "Overrides (`key=value`) that give `cfg_dict` the checkpoint's model keys (for evaluation and export)."
-    a, b = flatten_dict(ck_cfg), flatten_dict(cfg_dict)
+    a, b = {**LATER_KEYS, **flatten_dict(ck_cfg)}, flatten_dict(cfg_dict)
     return [f'{k}={json.dumps(a[k])}' for k in MODEL_KEYS if k in a and a[k] != b.get(k)]
 
 # %% ../nbs/07a_checkpoint.ipynb #db3b42a7

@@ -70,6 +70,8 @@ class EncoderConfig:
     feat_dim: int = 32
     latent_dim: int = 64
     use_rgb: bool = True           # concatenate raw RGB samples to the features
+    sweep: int = 0                 # depths of the photo-consistency sweep along each Gaussian's normal (0: off): the views' colour spread at each, to the decoder
+    sweep_range: float = 0.03      # metres: the sweep's depths span [-sweep_range, sweep_range]
 
 @dataclass
 class DecoderConfig:
@@ -82,6 +84,7 @@ class DecoderConfig:
     log_scale_range: list = field(default_factory=lambda: [-3.0, 1.5])  # log-scale change allowed around the template's
     chunk_size: int = 65536        # Gaussians per decoder chunk (inference and gradient checkpointing; training runs in one piece)
     precision: str = 'float32'     # the hidden layers' arithmetic: 'float32' or 'bfloat16' (fp32 weights, inputs and head)
+    colour_at_offsets: bool = False  # read each Gaussian's input colour where its offset puts it, not at its bound point
 
 # %% ../nbs/00_core.ipynb #cfc18202
 @dataclass
@@ -231,6 +234,9 @@ def check_config(cfg: Config) -> Config:
     if cfg.train.max_steps < 0 or cfg.train.lr <= 0:
         raise ConfigError(f"train.max_steps must be >= 0 and train.lr > 0 (got {cfg.train.max_steps}, {cfg.train.lr})")
     if cfg.data.sup_views < 0: raise ConfigError(f"config key 'data.sup_views' must be >= 0, got {cfg.data.sup_views}")
+    if cfg.encoder.sweep < 0 or cfg.encoder.sweep == 1 or cfg.encoder.sweep_range <= 0:
+        raise ConfigError(f"config keys 'encoder.sweep' (0, or >= 2 depths) and 'encoder.sweep_range' (> 0 metres): got "
+                          f"{cfg.encoder.sweep} and {cfg.encoder.sweep_range}")
     return cfg
 
 def _parse_scalar(s: str, tp=Any):

@@ -16,8 +16,8 @@ from .camera import Cameras, pixel_to_grid, project_points
 from .meshrender import mesh_depth
 
 # %% auto #0
-__all__ = ['sample_features', 'fuse_samples', 'visibility_weights', 'CNNEncoder', 'IdentityEncoder', 'gaussian_normals',
-           'make_backbone', 'run_backbone', 'AvatarEncoder']
+__all__ = ['sample_features', 'fuse_samples', 'visibility_weights', 'sweep_costs', 'CNNEncoder', 'IdentityEncoder',
+           'gaussian_normals', 'make_backbone', 'run_backbone', 'AvatarEncoder']
 
 # %% ../nbs/05_encoder.ipynb #01863d0a
 def sample_features(feats: torch.Tensor, means: torch.Tensor, cameras: Cameras, mode: str = 'bilinear') -> torch.Tensor:
@@ -75,6 +75,22 @@ def visibility_weights(means: torch.Tensor, normals: torch.Tensor, cameras: Came
         slope = ((1 - c ** 2).sqrt() / c).clamp_max(max_slope)
         vis = vis & (z <= dz + tol + pix * slope)
     return vis.float() * cos.clamp_min(0)
+
+# %% ../nbs/05_encoder.ipynb #b1166a65
+def sweep_costs(images: torch.Tensor, means: torch.Tensor, normals: torch.Tensor, wn: torch.Tensor, cameras: Cameras,
+                depths: torch.Tensor) -> torch.Tensor:
+    """Views' disagreement about the colour at `means + d * normals` (B,N,3) for each depth d of `depths` (D,):
+    the square root of the `wn`-weighted (B,V,N, summing to 1 over the views) variance of the input colours
+    `images` (B,V,3,H,W) over the views, summed over RGB: (B,N,D). It is lowest at the depth that puts the point on
+    the surface the views see (a point that one view sees alone reads 0 at every depth)."""
+    B, N, _ = means.shape
+    D, V = depths.numel(), wn.shape[1]
+    pts = (means[:, None] + depths.to(means)[None, :, None, None] * normals[:, None]).reshape(B, D * N, 3)
+    c = sample_features(images, pts, cameras).view(B, V, D, N, 3)                  # each view's colour at each depth
+    w = wn.float()[:, :, None, :, None]
+    mean = (w * c).sum(1, keepdim=True)
+    var = (w * (c - mean) ** 2).sum((1, 4))                                         # (B,D,N)
+    return (var + 1e-8).sqrt().transpose(1, 2)
 
 # %% ../nbs/05_encoder.ipynb #87c0f55b
 def _conv_block(cin: int, cout: int, stride: int) -> nn.Sequential:
@@ -157,13 +173,14 @@ class AvatarEncoder(nn.Module):
         self.identity = IdentityEncoder(enc.feat_dim, enc.latent_dim)
         self.default_feat = nn.Parameter(torch.zeros(enc.feat_dim))
         self.default_rgb = nn.Parameter(torch.full((3,), .5))
-        self.out_dim = enc.feat_dim + (3 if enc.use_rgb else 0)
+        self.sweep, self.sweep_range = getattr(enc, 'sweep', 0), getattr(enc, 'sweep_range', .03)
+        self.out_dim = enc.feat_dim + (3 if enc.use_rgb else 0) + self.sweep
 
 # %% ../nbs/05_encoder.ipynb #e7c00001
 @patch
 @torch.no_grad()
 def geometry(self: AvatarEncoder, vertices, cameras: Cameras, template) -> dict:
-    """What depends only on the posed body and the cameras (B,V): Gaussian centres, per-view visibility `w`
+    """What depends only on the posed body and the cameras (B,V): Gaussian centres and normals, per-view visibility `w`
     (B,V,N), its normalised form `wn`, the `seen` mask and the centres' projections `uv` (B,V,N,2). Training caches
     it per subject."""
     means = template.centres(vertices)
@@ -172,7 +189,7 @@ def geometry(self: AvatarEncoder, vertices, cameras: Cameras, template) -> dict:
     w = visibility_weights(means, normals, cameras, depth, self.tol)
     tot = w.sum(1, keepdim=True)                                       # (B,1,N)
     uv = project_points(means, cameras.viewmats, cameras.Ks)[0]        # (B,V,N,2): where `fuse_samples` reads
-    return dict(means=means, w=w, wn=w / tot.clamp_min(1e-8), seen=tot[:, 0, :, None] > 0, uv=uv)
+    return dict(means=means, normals=normals, w=w, wn=w / tot.clamp_min(1e-8), seen=tot[:, 0, :, None] > 0, uv=uv)
 
 @patch
 def forward(self: AvatarEncoder, images, masks, cameras: Cameras, vertices, template, geom: dict | None = None) -> dict:
@@ -184,5 +201,17 @@ def forward(self: AvatarEncoder, images, masks, cameras: Cameras, vertices, temp
     rgb = fuse_samples(images, uv, wn, cameras.width, cameras.height)
     f = torch.where(seen, f, self.default_feat.to(f.dtype))
     rgb = torch.where(seen, rgb, self.default_rgb.to(rgb.dtype))
-    out = torch.cat([f, rgb], -1) if self.use_rgb else f
-    return dict(features=out, rgb=rgb, latent=latent, visibility=w)
+    parts = [f] + ([rgb] if self.use_rgb else [])
+    if self.sweep:
+        with torch.no_grad():
+            depths = torch.linspace(-self.sweep_range, self.sweep_range, self.sweep, device=images.device)
+            parts.append(sweep_costs(images, geom['means'], geom['normals'], wn, cameras, depths).to(f.dtype))
+    return dict(features=torch.cat(parts, -1), rgb=rgb, latent=latent, visibility=w, geom=geom)
+
+@patch
+def colour_at(self: AvatarEncoder, images, means, cameras: Cameras, geom: dict) -> torch.Tensor:
+    """The input colour (B,N,3) read at `means` (B,N,3) (the Gaussians where their offsets put them), fused with
+    the view weights of their bound points (`geom`); a Gaussian that no view sees keeps the default colour."""
+    uv = project_points(means, cameras.viewmats, cameras.Ks)[0]
+    rgb = fuse_samples(images, uv, geom['wn'], cameras.width, cameras.height)
+    return torch.where(geom['seen'], rgb, self.default_rgb.to(rgb.dtype))

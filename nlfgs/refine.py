@@ -25,8 +25,7 @@ def decode(run: Run, batch: dict, model=None) -> tuple[torch.Tensor, dict]:
     m = unwrap(model or run.model)
     verts, geom = subject_geometry(run, batch)
     with autocast_for(run.device, run.cfg.train.amp):
-        enc = m.encoder(batch['images'], batch['masks'], batch['cameras'], verts, m.template, geom)
-        dec = m.decoder(enc['features'], m.template.cano_means, enc.get('latent'), base_rgb=enc.get('rgb'))
+        dec = m(batch, verts, geom=geom)[1]                            # the model's own outputs (`decoder.colour_at_offsets` too)
     return verts, {k: v.float() for k, v in decoder_to_template_inputs(dec).items()}
 
 def pose_outputs(run: Run, verts: torch.Tensor, outs: dict, cameras) -> Gaussians:

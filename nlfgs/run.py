@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_run.ipynb #1455131c
 from __future__ import annotations
-import argparse, os, random, time
+import argparse, dataclasses, os, random, time
 from contextlib import contextmanager, nullcontext
 import weakref
 from dataclasses import dataclass, field
@@ -16,7 +16,8 @@ import torch
 import torch.nn as nn
 import torch.distributed as dist
 
-from .core import Config, load_config, get_device, Gaussians, apply_overrides
+from fastcore.basics import patch
+from .core import Config, load_config, get_device, Gaussians, apply_overrides, rgb_to_sh
 from .camera import Cameras
 from .body import body_model_from_config
 from .data import AvatarDataset
@@ -78,8 +79,19 @@ class AvatarModel(nn.Module):
         with timer('decoder'):
             dec = self.decoder(enc['features'], self.template.cano_means, enc.get('latent'), base_rgb=enc.get('rgb'))
             gs = self.template.pose(vertices.float(), **{k: v.float() for k, v in decoder_to_template_inputs(dec).items()})
+            if self.cfg.decoder.colour_at_offsets: gs, dec = self.colour_at_offsets(batch, enc, gs, dec)
             gs = filter_3d(gs, batch['cameras'], self.cfg.render.filter_3d)      # no Gaussian thinner than the inputs' pixels
         return gs, dec, enc
+
+@patch
+def colour_at_offsets(self: AvatarModel, batch: dict, enc: dict, gs: Gaussians, dec: dict):
+    """`decoder.colour_at_offsets`: each Gaussian's input colour read where its offset puts it (`gs.means`), not at its
+    bound point; its colour residual is kept. Gradients reach the offsets through the images, so moving a Gaussian
+    changes its colour as it would in the views: the inputs agree where it sits on the surface they show."""
+    new = self.encoder.colour_at(batch['images'], gs.means, batch['cameras'], enc['geom'])
+    d = (rgb_to_sh(new) - rgb_to_sh(enc['rgb']))[:, :, None]                        # (B,N,1,3): the DC term's change
+    sh = torch.cat([dec['sh'][:, :, :1] + d, dec['sh'][:, :, 1:]], 2)
+    return dataclasses.replace(gs, sh=torch.cat([gs.sh[:, :, :1] + d.to(gs.sh), gs.sh[:, :, 1:]], 2)), dict(dec, sh=sh)
 
 def unwrap(model: nn.Module) -> nn.Module:
     "The model inside a DistributedDataParallel wrapper (or the model itself)."
