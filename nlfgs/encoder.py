@@ -76,7 +76,7 @@ def visibility_weights(means: torch.Tensor, normals: torch.Tensor, cameras: Came
         vis = vis & (z <= dz + tol + pix * slope)
     return vis.float() * cos.clamp_min(0)
 
-# %% ../nbs/05_encoder.ipynb #b1166a65
+# %% ../nbs/05_encoder.ipynb #c479467c
 def sweep_costs(images: torch.Tensor, means: torch.Tensor, normals: torch.Tensor, wn: torch.Tensor, cameras: Cameras,
                 depths: torch.Tensor) -> torch.Tensor:
     """Views' disagreement about the colour at `means + d * normals` (B,N,3) for each depth d of `depths` (D,):
