@@ -18,7 +18,7 @@ __all__ = ['SysConfig', 'DataConfig', 'BodyConfig', 'NLFConfig', 'TemplateConfig
            'DecoderConfig', 'TrainConfig', 'RenderConfig', 'FitConfig', 'Config', 'ConfigError', 'check_value',
            'from_dict', 'to_dict', 'check_config', 'apply_overrides', 'config_dir', 'available_configs',
            'resolve_config_path', 'load_config', 'save_config', 'get_device', 'has_cuda', 'Gaussians', 'sh_to_rgb',
-           'rgb_to_sh']
+           'rgb_to_sh', 'shift_dc']
 
 # %% ../nbs/00_core.ipynb #f71a794b
 @dataclass
@@ -351,3 +351,7 @@ def sh_to_rgb(sh0: torch.Tensor) -> torch.Tensor:
 
 def rgb_to_sh(rgb: torch.Tensor) -> torch.Tensor:
     return (rgb - 0.5) / 0.28209479177387814
+
+def shift_dc(sh: torch.Tensor, d: torch.Tensor) -> torch.Tensor:
+    "SH coefficients (..., K, 3) with `d` (..., 3) added to the DC term (a colour change is `rgb_to_sh(new) - rgb_to_sh(old)`)."
+    return torch.cat([sh[..., :1, :] + d[..., None, :].to(sh), sh[..., 1:, :]], -2)

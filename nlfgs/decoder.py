@@ -13,7 +13,7 @@ import torch.nn.functional as F
 import torch.utils.checkpoint
 from fastcore.basics import patch
 
-from .core import rgb_to_sh
+from .core import rgb_to_sh, shift_dc
 
 # %% auto #0
 __all__ = ['positional_encoding', 'GaussianDecoder', 'decoder_to_template_inputs']
@@ -144,7 +144,7 @@ def _activate(self: GaussianDecoder, raw, base_rgb, init_log_scales):
     q = r + torch.eye(1, 4, dtype=raw.dtype, device=raw.device)[0]   # identity + residual (made on the device: no copy in a CUDA graph); pre-scaled so the norm cannot overflow
     sh = c.reshape(B, N, self.n_sh, 3)
     if base_rgb is not None:
-        sh = torch.cat([sh[:, :, :1] + rgb_to_sh(base_rgb.to(raw)).expand(B, N, 3)[:, :, None], sh[:, :, 1:]], 2)
+        sh = shift_dc(sh, rgb_to_sh(base_rgb.to(raw)).expand(B, N, 3))
     return dict(offsets=self.max_offset * torch.tanh(o),
                 log_scales=init + delta,
                 rotations=F.normalize(q / q.abs().amax(-1, keepdim=True).clamp_min(1e-12), dim=-1),

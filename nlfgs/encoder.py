@@ -173,7 +173,7 @@ class AvatarEncoder(nn.Module):
         self.identity = IdentityEncoder(enc.feat_dim, enc.latent_dim)
         self.default_feat = nn.Parameter(torch.zeros(enc.feat_dim))
         self.default_rgb = nn.Parameter(torch.full((3,), .5))
-        self.sweep, self.sweep_range = getattr(enc, 'sweep', 0), getattr(enc, 'sweep_range', .03)
+        self.sweep, self.sweep_range = enc.sweep, enc.sweep_range
         self.out_dim = enc.feat_dim + (3 if enc.use_rgb else 0) + self.sweep
 
 # %% ../nbs/05_encoder.ipynb #e7c00001

@@ -9,7 +9,7 @@ from typing import Optional
 
 import torch
 
-from .core import Gaussians, rgb_to_sh
+from .core import Gaussians, rgb_to_sh, shift_dc
 from .run import Run, unwrap, subject_geometry, render_views, autocast_for
 from .render import filter_3d
 from .decoder import decoder_to_template_inputs
@@ -20,13 +20,13 @@ __all__ = ['decode', 'pose_outputs', 'refine_avatar']
 
 # %% ../nbs/08c_refine.ipynb #c8r00006
 @torch.no_grad()
-def decode(run: Run, batch: dict, model=None) -> tuple[torch.Tensor, dict]:
-    "Posed vertices and the decoder's face-frame outputs (activated: offsets, rotations, log_scales, opacities, sh)."
+def decode(run: Run, batch: dict, model=None) -> tuple[torch.Tensor, dict, dict]:
+    "Posed vertices, the decoder's face-frame outputs (activated: offsets, rotations, log_scales, opacities, sh) and the view geometry."
     m = unwrap(model or run.model)
     verts, geom = subject_geometry(run, batch)
     with autocast_for(run.device, run.cfg.train.amp):
         dec = m(batch, verts, geom=geom)[1]                            # the model's own outputs (`decoder.colour_at_offsets` too)
-    return verts, {k: v.float() for k, v in decoder_to_template_inputs(dec).items()}
+    return verts, {k: v.float() for k, v in decoder_to_template_inputs(dec).items()}, geom
 
 def pose_outputs(run: Run, verts: torch.Tensor, outs: dict, cameras) -> Gaussians:
     "World Gaussians of face-frame outputs on `verts`, through the 3D filter of `cameras` (as the model poses them)."
@@ -41,7 +41,7 @@ def refine_avatar(run: Run, batch: dict, steps: int = 200, lr: float = 5e-3, w_p
     cfg = run.cfg
     sync = torch.cuda.synchronize if run.device.type == 'cuda' else (lambda: None)
     sync(); t0 = time.perf_counter()
-    verts, base = decode(run, batch, model)
+    verts, base, geom = decode(run, batch, model)
     logit = torch.logit(base['opacities'].clamp(1e-4, 1 - 1e-4))
     N = base['offsets'].shape[1]
     res = {k: torch.zeros(1, N, *shape, device=run.device, requires_grad=True)
@@ -50,7 +50,7 @@ def refine_avatar(run: Run, batch: dict, steps: int = 200, lr: float = 5e-3, w_p
     loss_fn = AvatarLoss.from_config(cfg)
     imgs, masks = batch['images'].flatten(0, 1), batch['masks'].flatten(0, 1)
     if follow_colour:                                        # the colour read at the feed-forward centres, to be moved from
-        enc, geom = unwrap(model or run.model).encoder, subject_geometry(run, batch)[1]
+        enc = unwrap(model or run.model).encoder
         read = lambda means: rgb_to_sh(enc.colour_at(batch['images'], means, batch['cameras'], geom))
         with torch.no_grad(): sh0 = read(pose_outputs(run, verts, base, batch['cameras']).means)
     def current():
@@ -59,8 +59,7 @@ def refine_avatar(run: Run, batch: dict, steps: int = 200, lr: float = 5e-3, w_p
                                           opacities=torch.sigmoid(logit + res['opacity']), sh=base['sh'] + res['sh']),
                          batch['cameras'])
         if not follow_colour: return g
-        d = (read(g.means) - sh0)[:, :, None]
-        return dataclasses.replace(g, sh=torch.cat([g.sh[:, :, :1] + d, g.sh[:, :, 1:]], 2))
+        return dataclasses.replace(g, sh=shift_dc(g.sh, read(g.means) - sh0))
     psnrs = []
     for it in range(steps + 1):
         g = current()

@@ -17,7 +17,7 @@ import torch.nn as nn
 import torch.distributed as dist
 
 from fastcore.basics import patch
-from .core import Config, load_config, get_device, Gaussians, apply_overrides, rgb_to_sh
+from .core import Config, load_config, get_device, Gaussians, apply_overrides, rgb_to_sh, shift_dc
 from .camera import Cameras
 from .body import body_model_from_config
 from .data import AvatarDataset
@@ -89,9 +89,8 @@ def colour_at_offsets(self: AvatarModel, batch: dict, enc: dict, gs: Gaussians, 
     bound point; its colour residual is kept. Gradients reach the offsets through the images, so moving a Gaussian
     changes its colour as it would in the views: the inputs agree where it sits on the surface they show."""
     new = self.encoder.colour_at(batch['images'], gs.means, batch['cameras'], enc['geom'])
-    d = (rgb_to_sh(new) - rgb_to_sh(enc['rgb']))[:, :, None]                        # (B,N,1,3): the DC term's change
-    sh = torch.cat([dec['sh'][:, :, :1] + d, dec['sh'][:, :, 1:]], 2)
-    return dataclasses.replace(gs, sh=torch.cat([gs.sh[:, :, :1] + d.to(gs.sh), gs.sh[:, :, 1:]], 2)), dict(dec, sh=sh)
+    d = rgb_to_sh(new) - rgb_to_sh(enc['rgb'])                                      # (B,N,3): the DC term's change
+    return dataclasses.replace(gs, sh=shift_dc(gs.sh, d)), dict(dec, sh=shift_dc(dec['sh'], d))
 
 def unwrap(model: nn.Module) -> nn.Module:
     "The model inside a DistributedDataParallel wrapper (or the model itself)."
