@@ -13,14 +13,20 @@ import torch
 
 from .core import Config, load_config, apply_overrides, to_dict, Gaussians
 from .data import collate_avatar, load_smplx_json
-from .losses import image_metrics, lpips_metric_or_none
+import torch.nn.functional as F
+from .losses import image_metrics, lpips_metric_or_none, psnr
 from .synth import SUITES, ensure_suite
 from .run import make_dataset, to_device, render_views, cli_parser
 from .evaluate import load_trained, reconstruct, repose_avatar
+from .run import subject_geometry, unwrap
+from .render import filter_3d
+from .core import rgb_to_sh
+import dataclasses
 
 # %% auto #0
-__all__ = ['KEYS', 'view_set_metrics', 'evaluate_subject', 'subject_config', 'benchmark_subject', 'aggregate', 'markdown_table',
-           'benchmark', 'benchmark_grid', 'benchmark_cli']
+__all__ = ['KEYS', 'view_set_metrics', 'mask_interior', 'edge_metrics', 'evaluate_subject', 'subject_config', 'benchmark_subject',
+           'aggregate', 'markdown_table', 'benchmark', 'benchmark_grid', 'bare_avatar', 'bare_avatar_metrics',
+           'benchmark_cli']
 
 # %% ../nbs/10_benchmark.ipynb #b3n00006
 @torch.no_grad()
@@ -31,8 +37,23 @@ def view_set_metrics(run, gaussians: Gaussians, batch: dict, lpips=None) -> dict
     m = image_metrics(rgb[0].clamp(0, 1), gt, mask, background=run.cfg.render.background, lpips=lpips)
     inside = mask > .5
     m['alpha_in_mask'] = float(alpha[0][inside].mean()) if inside.any() else float('nan')
+    m.update(edge_metrics(rgb[0].clamp(0, 1), gt, mask, round(2 * batch['eval_cameras'].width / run.cfg.data.image_size)))
     m.pop('background', None)
     return m, rgb[0]
+
+# %% ../nbs/10_benchmark.ipynb #6fea286d
+def mask_interior(mask: torch.Tensor, r: int) -> torch.Tensor:
+    "Masks (V,1,H,W) eroded by `r` pixels (a pixel stays when its (2r+1)^2 square is inside the mask)."
+    m = (mask > .5).float()
+    return 1 - F.max_pool2d(1 - m, 2 * r + 1, 1, r) if r > 0 else m
+
+def edge_metrics(pred: torch.Tensor, gt: torch.Tensor, mask: torch.Tensor, r: int = 2) -> dict:
+    "`psnr_interior` (masked PSNR inside `mask_interior(mask, r)`) and `edge_error_share` (the rest's share of the masked squared error)."
+    inner, m = mask_interior(mask, r), (mask > .5).float()
+    se = ((pred.float() - gt.float()) ** 2).sum(1, keepdim=True)
+    tot = float((se * m).sum())
+    return dict(psnr_interior=float(psnr(pred, gt, inner)) if inner.sum() > 0 else float('nan'),
+                edge_error_share=float((se * (m - inner)).sum()) / tot if tot > 0 else float('nan'))
 
 # %% ../nbs/10_benchmark.ipynb #b3n00008
 def _stored_size(ds, subject, prefix):
@@ -222,6 +243,32 @@ def benchmark_grid(cfg: Config, root, subjects: Sequence[str], out, fit: str = '
     plt.tight_layout()
     if path: fig.savefig(path, dpi=80); plt.close(fig)
     return fig
+
+# %% ../nbs/10_benchmark.ipynb #d4aed18d
+@torch.no_grad()
+def bare_avatar(run, batch: dict, sweep_shift: int = 0) -> Gaussians:
+    "The network-free avatar of `batch` (one subject; see above), through the 3D filter of its input views."
+    from nlfgs.encoder import sweep_costs, sweep_shift as soft_argmin
+    verts, geom = subject_geometry(run, batch)
+    T, enc, cams = run.template, unwrap(run.model).encoder, batch['cameras']
+    gs = T.pose(verts.float(), opacities=torch.full((1, T.n), .95, device=run.device))
+    means = gs.means
+    if sweep_shift:
+        r = run.cfg.encoder.sweep_range
+        d = torch.linspace(-r, r, sweep_shift, device=run.device)
+        s = soft_argmin(sweep_costs(batch['images'], geom['means'], geom['normals'], geom['wn'], cams, d), d, run.cfg.encoder.sweep_tau)
+        means = means + s[..., None] * geom['normals']
+    rgb = enc.colour_at(batch['images'], means, cams, geom)
+    sh = F.pad(rgb_to_sh(rgb)[:, :, None], (0, 0, 0, (run.cfg.decoder.sh_degree + 1) ** 2 - 1))   # view-independent colour
+    return filter_3d(dataclasses.replace(gs, means=means, sh=sh), cams, run.cfg.render.filter_3d)
+
+def bare_avatar_metrics(cfg: Config, root, subject: str, sweep_shift: int = 0) -> dict:
+    "Held-out ring (1x) metrics of `subject`'s `bare_avatar` under `cfg` (its silhouette fit made, or read from `fit.cache_dir`)."
+    from nlfgs.run import setup_run
+    c = apply_overrides(cfg, [f'data.root={root}', f'data.subject={subject}', 'data.subjects=[]'])
+    run = setup_run(c)
+    b = to_device(collate_avatar([make_dataset(c, 'all', eval_views=True, eval_prefix='eval_')[0]]), run.device)
+    return view_set_metrics(run, bare_avatar(run, b, sweep_shift), b)[0]
 
 # %% ../nbs/10_benchmark.ipynb #b3n00020
 def benchmark_cli(argv: Optional[Sequence[str]] = None):

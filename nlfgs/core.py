@@ -72,6 +72,8 @@ class EncoderConfig:
     use_rgb: bool = True           # concatenate raw RGB samples to the features
     sweep: int = 0                 # depths of the photo-consistency sweep along each Gaussian's normal (0: off): the views' colour spread at each, to the decoder
     sweep_range: float = 0.03      # metres: the sweep's depths span [-sweep_range, sweep_range]
+    sweep_shift: int = 0           # depths of a sweep that moves each Gaussian to its soft arg-min along the normal before sampling (0: off)
+    sweep_tau: float = 0.002       # that soft arg-min's temperature (units of the colour spread `sweep_costs` gives)
 
 @dataclass
 class DecoderConfig:
@@ -105,6 +107,8 @@ class TrainConfig:
     weight_offset: float = 0.01
     weight_opacity: float = 0.0    # pushes opacities towards 1 inside the surface (a solid avatar at any distance)
     grad_clip: float = 1.0
+    collapse_guard: int = 3        # roll-backs of a collapsed run to its last healthy state, at half the rate (0: off; `nlfgs.train.CollapseGuard`)
+    collapse_ratio: float = 2.5    # a logged loss above this many times the recent median is a collapse (twice in a row): 50 people, healthy at most 1.35x, collapsed 5x
     amp: bool = True               # mixed precision on CUDA (ignored on CPU)
     compile: bool = False          # torch.compile encoder, decoder, posing and loss on CUDA (pays only for long runs)
     compile_cache: str = '~/.cache/nlfgs/torch_compile'   # torch.compile's kernels kept between processes ('': torch's /tmp default)
@@ -234,9 +238,13 @@ def check_config(cfg: Config) -> Config:
     if cfg.train.max_steps < 0 or cfg.train.lr <= 0:
         raise ConfigError(f"train.max_steps must be >= 0 and train.lr > 0 (got {cfg.train.max_steps}, {cfg.train.lr})")
     if cfg.data.sup_views < 0: raise ConfigError(f"config key 'data.sup_views' must be >= 0, got {cfg.data.sup_views}")
-    if cfg.encoder.sweep < 0 or cfg.encoder.sweep == 1 or cfg.encoder.sweep_range <= 0:
-        raise ConfigError(f"config keys 'encoder.sweep' (0, or >= 2 depths) and 'encoder.sweep_range' (> 0 metres): got "
-                          f"{cfg.encoder.sweep} and {cfg.encoder.sweep_range}")
+    if cfg.train.collapse_guard < 0 or cfg.train.collapse_ratio <= 1:
+        raise ConfigError(f"config keys 'train.collapse_guard' (>= 0) and 'train.collapse_ratio' (> 1): got "
+                          f"{cfg.train.collapse_guard} and {cfg.train.collapse_ratio}")
+    e = cfg.encoder
+    if e.sweep < 0 or e.sweep == 1 or e.sweep_shift < 0 or e.sweep_shift == 1 or e.sweep_range <= 0 or e.sweep_tau <= 0:
+        raise ConfigError(f"config keys 'encoder.sweep' and 'encoder.sweep_shift' (0, or >= 2 depths), 'encoder.sweep_range' "
+                          f"(> 0 metres) and 'encoder.sweep_tau' (> 0): got {e.sweep}, {e.sweep_shift}, {e.sweep_range} and {e.sweep_tau}")
     return cfg
 
 def _parse_scalar(s: str, tp=Any):

@@ -152,6 +152,9 @@ def _activate(self: GaussianDecoder, raw, base_rgb, init_log_scales):
                 sh=sh)
 
 def decoder_to_template_inputs(out: dict) -> dict:
-    "Decoder outputs -> keyword arguments of `AvatarTemplate.pose` (opacity logits activated with a sigmoid)."
-    return dict(offsets=out['offsets'], rotations=out['rotations'], log_scales=out['log_scales'],
+    """Decoder outputs -> keyword arguments of `AvatarTemplate.pose` (opacity logits activated with a sigmoid). A
+    `shift` (B,N) there (`encoder.sweep_shift`: metres along each face's normal, the frame's z axis) is added to the
+    offsets; `out['offsets']` stays the decoder's own (what the offset regulariser sees)."""
+    off = out['offsets'] if out.get('shift') is None else out['offsets'] + F.pad(out['shift'].to(out['offsets'])[..., None], (2, 0))
+    return dict(offsets=off, rotations=out['rotations'], log_scales=out['log_scales'],
                 opacities=torch.sigmoid(out['opacity_logits']), sh=out['sh'])

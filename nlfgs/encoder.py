@@ -16,7 +16,7 @@ from .camera import Cameras, pixel_to_grid, project_points
 from .meshrender import mesh_depth
 
 # %% auto #0
-__all__ = ['sample_features', 'fuse_samples', 'visibility_weights', 'sweep_costs', 'CNNEncoder', 'IdentityEncoder',
+__all__ = ['sample_features', 'fuse_samples', 'visibility_weights', 'sweep_costs', 'sweep_shift', 'CNNEncoder', 'IdentityEncoder',
            'gaussian_normals', 'make_backbone', 'run_backbone', 'AvatarEncoder']
 
 # %% ../nbs/05_encoder.ipynb #01863d0a
@@ -91,6 +91,13 @@ def sweep_costs(images: torch.Tensor, means: torch.Tensor, normals: torch.Tensor
     mean = (w * c).sum(1, keepdim=True)
     var = (w * (c - mean) ** 2).sum((1, 4))                                         # (B,D,N)
     return (var + 1e-8).sqrt().transpose(1, 2)
+
+# %% ../nbs/05_encoder.ipynb #bb322ea3
+def sweep_shift(costs: torch.Tensor, depths: torch.Tensor, tau: float = 0.002) -> torch.Tensor:
+    """The soft arg-min depth (B,N) of sweep `costs` (B,N,D) over `depths` (D,): `sum_d softmax(-costs / tau)_d * d`.
+    Where the costs are level (a point one view sees alone: 0 at every depth) it is the mean depth, 0 for a sweep
+    symmetric about the bound point."""
+    return (torch.softmax(-costs.float() / tau, -1) * depths.to(costs.device).float()).sum(-1)
 
 # %% ../nbs/05_encoder.ipynb #87c0f55b
 def _conv_block(cin: int, cout: int, stride: int) -> nn.Sequential:
@@ -173,8 +180,8 @@ class AvatarEncoder(nn.Module):
         self.identity = IdentityEncoder(enc.feat_dim, enc.latent_dim)
         self.default_feat = nn.Parameter(torch.zeros(enc.feat_dim))
         self.default_rgb = nn.Parameter(torch.full((3,), .5))
-        self.sweep, self.sweep_range = enc.sweep, enc.sweep_range
-        self.out_dim = enc.feat_dim + (3 if enc.use_rgb else 0) + self.sweep
+        self.sweep, self.sweep_range, self.sweep_shift, self.sweep_tau = enc.sweep, enc.sweep_range, enc.sweep_shift, enc.sweep_tau
+        self.out_dim = enc.feat_dim + (3 if enc.use_rgb else 0) + self.sweep + (1 if self.sweep_shift else 0)
 
 # %% ../nbs/05_encoder.ipynb #e7c00001
 @patch
@@ -196,17 +203,25 @@ def forward(self: AvatarEncoder, images, masks, cameras: Cameras, vertices, temp
     feats = run_backbone(self.backbone, images, masks, cameras)
     latent = self.identity(feats, masks)
     if geom is None: geom = self.geometry(vertices.detach(), cameras, template)
-    w, wn, seen, uv = geom['w'], geom['wn'], geom['seen'], geom['uv']
+    w, wn, seen, uv, means = geom['w'], geom['wn'], geom['seen'], geom['uv'], geom['means']
+    sweep = lambda n: torch.linspace(-self.sweep_range, self.sweep_range, n, device=images.device)
+    shift = None
+    if self.sweep_shift:                               # each Gaussian moved to where the views agree (`sweep_shift`)
+        with torch.no_grad():
+            d = sweep(self.sweep_shift)
+            shift = sweep_shift(sweep_costs(images, means, geom['normals'], wn, cameras, d), d, self.sweep_tau)
+            means = means + shift[..., None].to(means.dtype) * geom['normals']
+            uv = project_points(means, cameras.viewmats, cameras.Ks)[0]
     f = fuse_samples(feats, uv, wn, cameras.width, cameras.height)
     rgb = fuse_samples(images, uv, wn, cameras.width, cameras.height)
     f = torch.where(seen, f, self.default_feat.to(f.dtype))
     rgb = torch.where(seen, rgb, self.default_rgb.to(rgb.dtype))
     parts = [f] + ([rgb] if self.use_rgb else [])
     if self.sweep:
-        with torch.no_grad():
-            depths = torch.linspace(-self.sweep_range, self.sweep_range, self.sweep, device=images.device)
-            parts.append(sweep_costs(images, geom['means'], geom['normals'], wn, cameras, depths).to(f.dtype))
-    return dict(features=torch.cat(parts, -1), rgb=rgb, latent=latent, visibility=w, geom=geom)
+        with torch.no_grad(): parts.append(sweep_costs(images, means, geom['normals'], wn, cameras, sweep(self.sweep)).to(f.dtype))
+    if shift is not None: parts.append((shift / self.sweep_range)[..., None].to(f.dtype))
+    out = dict(features=torch.cat(parts, -1), rgb=rgb, latent=latent, visibility=w, geom=geom)
+    return out if shift is None else dict(out, shift=shift)
 
 @patch
 def colour_at(self: AvatarEncoder, images, means, cameras: Cameras, geom: dict) -> torch.Tensor:

@@ -78,6 +78,7 @@ class AvatarModel(nn.Module):
             enc = self.encoder(batch['images'], batch['masks'], batch['cameras'], vertices.detach(), self.template, geom)
         with timer('decoder'):
             dec = self.decoder(enc['features'], self.template.cano_means, enc.get('latent'), base_rgb=enc.get('rgb'))
+            if enc.get('shift') is not None: dec = dict(dec, shift=enc['shift'])   # `encoder.sweep_shift`: posed with the offsets
             gs = self.template.pose(vertices.float(), **{k: v.float() for k, v in decoder_to_template_inputs(dec).items()})
             if self.cfg.decoder.colour_at_offsets: gs, dec = self.colour_at_offsets(batch, enc, gs, dec)
             gs = filter_3d(gs, batch['cameras'], self.cfg.render.filter_3d)      # no Gaussian thinner than the inputs' pixels

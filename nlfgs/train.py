@@ -4,7 +4,7 @@
 
 # %% ../nbs/08b_train.ipynb #1455131c
 from __future__ import annotations
-import csv, json, logging, math, os, sys, time
+import copy, csv, json, logging, math, os, sys, time
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -16,7 +16,7 @@ from torch.utils.data import DataLoader
 
 from .core import Config, check_config, load_config, save_config, to_dict, apply_overrides
 from .checkpoint import (save_checkpoint, load_checkpoint_file, restore_checkpoint, read_checkpoint, previous_path,
-                              config_changes, check_resumable, remove_stale_temps, RunLock)
+                              config_changes, check_resumable, remove_stale_temps, RunLock, rng_state, set_rng_state)
 from .data import collate_avatar
 from .losses import AvatarLoss, check_finite
 from .fit import clothed_vertices
@@ -31,7 +31,7 @@ from .core import Gaussians
 __all__ = ['warmup_cosine', 'make_schedule', 'load_checkpoint', 'get_logger', 'MetricsCSV', 'make_optimizer', 'make_loss',
            'supervised_views', 'StepCheck', 'train_step', 'GraphedStep', 'RunExistsError', 'open_run', 'EpochSampler',
            'index_batches', 'DeviceItems', 'TrainingDiverged', 'divergence_message', 'fit_errors', 'fit_subjects',
-           'train', 'train_cli']
+           'train', 'CollapseGuard', 'train_cli']
 
 # %% ../nbs/08b_train.ipynb #8a6b2a1a
 def warmup_cosine(step: int, total: int, warmup: int, floor: float = 0.05) -> float:
@@ -395,8 +395,11 @@ def _train(cfg, device, rank, world, main) -> dict:
         log.info('train.cuda_graphs: only on one CUDA device; training eagerly')
     elif cfg.train.cuda_graphs: graphs = GraphedStep(model, loss_fn, cfg)
     fetch = DeviceItems(ds, device) if len(ds) <= cfg.data.device_cache else None     # else the DataLoader decodes per step
-    batches = index_batches(sampler, cfg.train.batch_size, step)
-    if not fetch: batches = iter(DataLoader(ds, batch_sampler=batches, collate_fn=collate_avatar, num_workers=cfg.sys.num_workers))
+    def batch_stream(at: int):                        # the batches from step `at` on (as a run resumed there sees them)
+        b = index_batches(sampler, cfg.train.batch_size, at)
+        return iter(b) if fetch else iter(DataLoader(ds, batch_sampler=b, collate_fn=collate_avatar, num_workers=cfg.sys.num_workers))
+    batches = batch_stream(step)
+    guard = CollapseGuard(cfg, log) if cfg.train.collapse_guard and world == 1 else None
     t_data, t_log = 0., time.perf_counter()
     csvlog = MetricsCSV(log_folder(cfg) / 'metrics.csv') if main else None
     evlog = MetricsCSV(log_folder(cfg) / 'eval.csv') if main else None
@@ -416,8 +419,8 @@ def _train(cfg, device, rank, world, main) -> dict:
             c = checks.pop(0)
             try: c.check()
             except FloatingPointError as e: diverged(e, c.info['batch'], c.info['verts'], c.step)
-    for batch in batches:
-        if step >= total or (cfg.train.stop_after and step - start >= cfg.train.stop_after): break
+    while not (step >= total or (cfg.train.stop_after and step - start >= cfg.train.stop_after)):
+        batch = next(batches)
         td = time.perf_counter()
         batch = fetch(batch) if fetch else to_device(batch, device)
         t_data += time.perf_counter() - td
@@ -427,6 +430,8 @@ def _train(cfg, device, rank, world, main) -> dict:
         except FloatingPointError as e: diverged(e, batch, verts, step)
         settle(keep=1)                                 # the previous step's check: the GPU is past it by now
         sched.step(); step += 1; pbar.update(1)
+        stopping = step == total or (cfg.train.stop_after and step - start >= cfg.train.stop_after)
+        ckpt_due = main and (step % cfg.train.ckpt_every == 0 or stopping)
         if main and (step % cfg.train.log_every == 0 or step == total):
             terms = {k: float(v) for k, v in terms.items()}
             pbar.set_postfix(loss=f"{terms['loss']:.4f}", refresh=False)
@@ -435,8 +440,14 @@ def _train(cfg, device, rank, world, main) -> dict:
             t_data, t_log = 0., now                        # wall per step and the share of it spent fetching batches
             csvlog.log(dict(step=step, time=round(time.time() - t0, 2), lr=sched.get_last_lr()[0], **terms, **rate))
             log.info(f'step {step}/{total} ' + ' '.join(f'{k}={v:.4g}' for k, v in terms.items()))
-        stopping = step == total or (cfg.train.stop_after and step - start >= cfg.train.stop_after)
-        if main and (step % cfg.train.ckpt_every == 0 or stopping):
+        if guard is not None and (step % cfg.train.log_every == 0 or ckpt_due):
+            settle()
+            back = guard(model, opt, step, float(terms['loss']), float(terms['grad_norm']), confirm=ckpt_due)
+            if back is not None:                      # collapsed: on from the last healthy state, at half the rate
+                step = back; sched = make_schedule(opt, cfg, total, step); batches = batch_stream(step)
+                pbar.n = step; pbar.refresh(); csvlog.truncate_after(step); evlog.truncate_after(step)
+                continue
+        if ckpt_due:
             settle(); save_checkpoint(ck, model, opt, sched, step, to_dict(cfg))   # every step before it was finite
         if main and cfg.train.eval_every > 0 and step % cfg.train.eval_every == 0 and step < total:
             settle()
@@ -449,12 +460,51 @@ def _train(cfg, device, rank, world, main) -> dict:
         log.info(f'stopped after {step - start} steps at step {step}/{total}: continue with --resume')
         result = dict(step=step, stopped=True, checkpoint=str(ck.resolve())) if main else {}
     else: result = finish(run, model, eval_ds, cfg, log, step, time.time() - t0, train_subjects=ds.subjects) if main else {}
+    if guard is not None and guard.events: result['rollbacks'] = guard.events
     if main and cfg.fit.mode != 'none':                # the clothed-body fits: silhouettes, and the body fit before/after
         fits = {s: dict(fit_records.get(s, {}), body_fit_error_trained=fit_errors(run, s)) for s in ds.subjects}
         (log_folder(cfg) / 'fit.json').write_text(json.dumps(fits, indent=1))
         result['fit'] = fits
     if world > 1: dist.barrier(); dist.destroy_process_group()
     return result
+
+# %% ../nbs/08b_train.ipynb #3f317252
+def _snapshot(model, opt, step: int) -> dict:
+    "The training state at `step` (weights, optimiser, RNG), copied where it is: what `CollapseGuard` goes back to."
+    return dict(step=int(step), model={k: v.detach().clone() for k, v in unwrap(model).state_dict().items()},
+                opt=copy.deepcopy(opt.state_dict()), rng=rng_state())
+
+class CollapseGuard:
+    "Takes a collapsed training run back to its last healthy state, with the learning rate halved (see above)."
+    def __init__(self, cfg: Config, log=None):
+        self.left, self.ratio, self.log = cfg.train.collapse_guard, cfg.train.collapse_ratio, log
+        self.losses, self.bad, self.snap, self.events = [], 0, None, []
+
+    def healthy(self, loss: float, gnorm: float) -> bool:
+        if not (math.isfinite(loss) and math.isfinite(gnorm)) or gnorm == 0: return False
+        ref = sorted(self.losses[-20:])
+        return len(ref) < 5 or loss <= self.ratio * ref[len(ref) // 2]
+
+    def __call__(self, model, opt, step: int, loss: float, gnorm: float, confirm: bool = False) -> Optional[int]:
+        "After the logged `step`: None, or the step it went back to (the model and optimiser restored)."
+        if self.healthy(loss, gnorm):
+            self.losses.append(loss); self.bad = 0; self.snap = _snapshot(model, opt, step)
+            return None
+        self.bad += 1
+        if self.bad < 2 and gnorm != 0 and not confirm: return None          # one spike: the next check decides
+        ref = sorted(self.losses[-20:])
+        what = (f"training collapsed at step {step}: loss {loss:.4g} (median of the healthy checks before: "
+                f"{ref[len(ref) // 2] if ref else float('nan'):.4g}), gradient norm {gnorm:.4g}")
+        if self.snap is None or self.left <= 0:
+            raise TrainingDiverged(what + (f" after {len(self.events)} roll-backs" if self.events else ', with no healthy state to go back to')
+                                   + ". Lower train.lr (or raise train.collapse_ratio if the loss may jump that much)")
+        unwrap(model).load_state_dict(self.snap['model']); opt.load_state_dict(copy.deepcopy(self.snap['opt']))
+        set_rng_state(self.snap['rng'])
+        for g in opt.param_groups: g['lr_scale'] = g.get('lr_scale', 1.) * .5
+        self.left, self.bad = self.left - 1, 0
+        self.events.append(dict(step=step, back_to=self.snap['step'], loss=loss, grad_norm=gnorm))
+        if self.log: self.log.warning(what + f"; back to step {self.snap['step']} with the learning rate halved")
+        return self.snap['step']
 
 # %% ../nbs/08b_train.ipynb #d657bfc9
 def train_cli(argv: Sequence[str] | None = None):
