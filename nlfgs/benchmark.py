@@ -15,7 +15,7 @@ from .core import Config, load_config, apply_overrides, to_dict, Gaussians
 from .data import collate_avatar, load_smplx_json
 import torch.nn.functional as F
 from .losses import image_metrics, lpips_metric_or_none, psnr
-from .synth import SUITES, ensure_suite
+from .synth import SUITES, ensure_suite, suite_names
 from .run import make_dataset, to_device, render_views, cli_parser
 from .evaluate import load_trained, reconstruct, repose_avatar
 from .run import subject_geometry, unwrap
@@ -193,7 +193,7 @@ def benchmark(suite: str = 'tiny', config: str = 'nlfgs_base', out: Optional[str
     cfg = load_config(config, overrides)
     root = ensure_suite(suite, suite_base, workers, cfg.body.model_path, cfg.body.toy, **(suite_overrides or {}))
     out = Path(out or f'bench_out/{suite}')
-    names = sorted(p.name for p in root.iterdir() if (p / 'cameras.json').is_file()) if subjects is None else list(subjects)
+    names = sorted(suite_names(suite, **(suite_overrides or {}))) if subjects is None else list(subjects)   # not other folders there
     rows, todo, t0 = {}, [], time.time()
     for fit in fits:
         for s in names:

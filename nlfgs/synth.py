@@ -27,8 +27,8 @@ from .garments import (GARMENT_CLASSES, SKIN_TONES, HAIR_COLORS, Part, rest_body
 __all__ = ['POSES', 'SYNTH_VERSION', 'SUITES', 'DEMO_SPEC', 'pose_params', 'sample_spec', 'build_parts', 'pose_parts',
            'baked_shading', 'part_albedo', 'subject_shader', 'subject_cameras', 'pose_view_cameras', 'noisy_fit',
            'subject_params', 'silhouette_outside', 'render_synth_subject', 'make_synth_subject', 'spec_hash',
-           'population_specs', 'is_current', 'make_population', 'ensure_suite', 'synth_cli', 'make_synth_demo',
-           'ensure_subject']
+           'population_specs', 'is_current', 'make_population', 'ensure_suite', 'suite_names', 'synth_cli',
+           'make_synth_demo', 'ensure_subject']
 
 # %% ../nbs/02f_synth.ipynb #s7n00006
 POSES = ('stand', 'a_pose', 'walk', 'arms_up', 'turn')
@@ -266,14 +266,22 @@ def population_specs(num: int, seed: int, classes: Sequence[str] = GARMENT_CLASS
         out.append((f'{cls}_{i:03d}', sample_spec(seed, i, cls)))
     return out
 
-def is_current(folder, spec: Optional[dict] = None, num_sup_views: int = 0) -> bool:
-    "A finished synthetic subject of this generator version (and of `spec`, when given) with at least `num_sup_views` training views."
+def _sizes_match(cams: dict, image_size: int, eval_size: int, num_eval_views: int, x4_size: int = 0) -> bool:
+    "Whether a subject's cameras (`cameras.json`) are of these render settings: input and held-out sizes, ring views, 4x views."
+    ev = [c for k, c in cams.items() if k.startswith('eval_')]
+    x4 = [c for k, c in cams.items() if k.startswith('x4_')]
+    return (cams.get('front', {}).get('width') == image_size and len(ev) == num_eval_views
+            and all(c.get('width') == eval_size for c in ev) and bool(x4) == bool(x4_size) and all(c.get('width') == x4_size for c in x4))
+
+def is_current(folder, spec: Optional[dict] = None, num_sup_views: int = 0, sizes: Optional[dict] = None) -> bool:
+    """A finished synthetic subject of this generator version (and of `spec`, when given) with at least `num_sup_views`
+    training views (and rendered with `sizes`, when given: `image_size`, `eval_size`, `num_eval_views`, `x4_size`)."""
     p = Path(folder) / 'smplx.json'
     if not (Path(folder) / 'cameras.json').is_file() or not p.is_file(): return False
-    try: m = json.loads(p.read_text())
+    try: m = json.loads(p.read_text()); cams = json.loads((Path(folder) / 'cameras.json').read_text()) if sizes else {}
     except Exception: return False
     return (m.get('synth_version') == SYNTH_VERSION and (spec is None or m.get('spec_hash') == spec_hash(spec))
-            and m.get('num_sup_views', 0) >= num_sup_views)
+            and m.get('num_sup_views', 0) >= num_sup_views and (sizes is None or _sizes_match(cams, **sizes)))
 
 _WORKER_BODY = None
 def _init_worker(model_path, gender, toy):
@@ -298,8 +306,9 @@ def make_population(root, num: int = 12, seed: int = 0, classes: Sequence[str] =
     specs = population_specs(num, seed, classes)
     kw = dict(image_size=image_size, eval_size=eval_size, x4_size=x4_size, num_eval_views=num_eval_views,
               fit_noise=tuple(fit_noise), ssaa=ssaa, num_sup_views=num_sup_views)
-    todo = [(str(root), n, s, kw) for n, s in specs if overwrite or not is_current(root / n, s, num_sup_views)]
-    skipped = [n for n, s in specs if not overwrite and is_current(root / n, s, num_sup_views)]
+    sizes = dict(image_size=image_size, eval_size=eval_size, num_eval_views=num_eval_views, x4_size=x4_size)
+    todo = [(str(root), n, s, kw) for n, s in specs if overwrite or not is_current(root / n, s, num_sup_views, sizes)]
+    skipped = [n for n, s in specs if not overwrite and is_current(root / n, s, num_sup_views, sizes)]
     from nlfgs.body import resolve_body_model
     resolve_body_model(model_path, gender, toy)                        # generate the toy model once, before the workers
     workers = workers or max(1, min(len(todo), os.cpu_count() or 1))
@@ -327,6 +336,13 @@ def ensure_suite(suite: str, base='data/suites', workers: int = 0, model_path: s
     root = Path(base) / suite
     make_population(root, workers=workers, model_path=model_path, toy=toy, verbose=False, **kw)
     return root
+
+# %% ../nbs/02f_synth.ipynb #2252c7c9
+def suite_names(suite: str, **overrides) -> list:
+    "The subjects of a named suite (`SUITES`; `overrides` such as `num`), in the suite's order: what a benchmark of it runs."
+    if suite not in SUITES: raise ValueError(f"unknown suite {suite!r}: one of {sorted(SUITES)}")
+    kw = {**SUITES[suite], **overrides}
+    return [n for n, _ in population_specs(kw['num'], kw['seed'], kw.get('classes', GARMENT_CLASSES))]
 
 # %% ../nbs/02f_synth.ipynb #s7n00025
 @call_parse
