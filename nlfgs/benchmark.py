@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_benchmark.ipynb #b3n00003
 from __future__ import annotations
-import json, math, os, time
+import dataclasses, json, math, os, time
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -18,10 +18,9 @@ from .losses import image_metrics, lpips_metric_or_none, psnr
 from .synth import SUITES, ensure_suite, suite_names
 from .run import make_dataset, to_device, render_views, cli_parser
 from .evaluate import load_trained, reconstruct, repose_avatar
-from .run import subject_geometry, unwrap
+from .run import subject_geometry, unwrap, setup_run
 from .render import filter_3d
 from .core import rgb_to_sh
-import dataclasses
 
 # %% auto #0
 __all__ = ['KEYS', 'view_set_metrics', 'mask_interior', 'edge_metrics', 'evaluate_subject', 'subject_config', 'benchmark_subject',
@@ -248,23 +247,17 @@ def benchmark_grid(cfg: Config, root, subjects: Sequence[str], out, fit: str = '
 @torch.no_grad()
 def bare_avatar(run, batch: dict, sweep_shift: int = 0) -> Gaussians:
     "The network-free avatar of `batch` (one subject; see above), through the 3D filter of its input views."
-    from nlfgs.encoder import sweep_costs, sweep_shift as soft_argmin
     verts, geom = subject_geometry(run, batch)
     T, enc, cams = run.template, unwrap(run.model).encoder, batch['cameras']
     gs = T.pose(verts.float(), opacities=torch.full((1, T.n), .95, device=run.device))
     means = gs.means
-    if sweep_shift:
-        r = run.cfg.encoder.sweep_range
-        d = torch.linspace(-r, r, sweep_shift, device=run.device)
-        s = soft_argmin(sweep_costs(batch['images'], geom['means'], geom['normals'], geom['wn'], cams, d), d, run.cfg.encoder.sweep_tau)
-        means = means + s[..., None] * geom['normals']
+    if sweep_shift: means = means + enc.shifts(batch['images'], cams, geom, sweep_shift)[..., None] * geom['normals']
     rgb = enc.colour_at(batch['images'], means, cams, geom)
     sh = F.pad(rgb_to_sh(rgb)[:, :, None], (0, 0, 0, (run.cfg.decoder.sh_degree + 1) ** 2 - 1))   # view-independent colour
     return filter_3d(dataclasses.replace(gs, means=means, sh=sh), cams, run.cfg.render.filter_3d)
 
 def bare_avatar_metrics(cfg: Config, root, subject: str, sweep_shift: int = 0) -> dict:
     "Held-out ring (1x) metrics of `subject`'s `bare_avatar` under `cfg` (its silhouette fit made, or read from `fit.cache_dir`)."
-    from nlfgs.run import setup_run
     c = apply_overrides(cfg, [f'data.root={root}', f'data.subject={subject}', 'data.subjects=[]'])
     run = setup_run(c)
     b = to_device(collate_avatar([make_dataset(c, 'all', eval_views=True, eval_prefix='eval_')[0]]), run.device)
@@ -305,7 +298,7 @@ def benchmark_cli(argv: Optional[Sequence[str]] = None):
     if a.grid:
         cfg = load_config(a.config, a.overrides)
         root = Path(a.suite_base) / a.suite
-        names = sorted(p.name for p in root.iterdir() if (p / 'cameras.json').is_file())
+        names = sorted(suite_names(a.suite))
         step = max(1, len(names) // a.grid)
         benchmark_grid(cfg, root, names[::step][:a.grid], out, a.fits.split(',')[0], out / 'grid.png')
     print(markdown_table(res['aggregate']))

@@ -199,26 +199,31 @@ def geometry(self: AvatarEncoder, vertices, cameras: Cameras, template) -> dict:
     return dict(means=means, normals=normals, w=w, wn=w / tot.clamp_min(1e-8), seen=tot[:, 0, :, None] > 0, uv=uv)
 
 @patch
+@torch.no_grad()
+def shifts(self: AvatarEncoder, images, cameras: Cameras, geom: dict, n: int) -> torch.Tensor:
+    "Each Gaussian's `sweep_shift` (B,N), metres along its normal, from a sweep of `n` depths within ±`encoder.sweep_range`."
+    d = torch.linspace(-self.sweep_range, self.sweep_range, n, device=images.device)
+    return sweep_shift(sweep_costs(images, geom['means'], geom['normals'], geom['wn'], cameras, d), d, self.sweep_tau)
+
+@patch
 def forward(self: AvatarEncoder, images, masks, cameras: Cameras, vertices, template, geom: dict | None = None) -> dict:
     feats = run_backbone(self.backbone, images, masks, cameras)
     latent = self.identity(feats, masks)
     if geom is None: geom = self.geometry(vertices.detach(), cameras, template)
     w, wn, seen, uv, means = geom['w'], geom['wn'], geom['seen'], geom['uv'], geom['means']
-    sweep = lambda n: torch.linspace(-self.sweep_range, self.sweep_range, n, device=images.device)
     shift = None
     if self.sweep_shift:                               # each Gaussian moved to where the views agree (`sweep_shift`)
-        with torch.no_grad():
-            d = sweep(self.sweep_shift)
-            shift = sweep_shift(sweep_costs(images, means, geom['normals'], wn, cameras, d), d, self.sweep_tau)
-            means = means + shift[..., None].to(means.dtype) * geom['normals']
-            uv = project_points(means, cameras.viewmats, cameras.Ks)[0]
+        shift = self.shifts(images, cameras, geom, self.sweep_shift)
+        means = means + shift[..., None].to(means.dtype) * geom['normals']
+        uv = project_points(means, cameras.viewmats, cameras.Ks)[0]
     f = fuse_samples(feats, uv, wn, cameras.width, cameras.height)
     rgb = fuse_samples(images, uv, wn, cameras.width, cameras.height)
     f = torch.where(seen, f, self.default_feat.to(f.dtype))
     rgb = torch.where(seen, rgb, self.default_rgb.to(rgb.dtype))
     parts = [f] + ([rgb] if self.use_rgb else [])
     if self.sweep:
-        with torch.no_grad(): parts.append(sweep_costs(images, means, geom['normals'], wn, cameras, sweep(self.sweep)).to(f.dtype))
+        depths = torch.linspace(-self.sweep_range, self.sweep_range, self.sweep, device=images.device)
+        with torch.no_grad(): parts.append(sweep_costs(images, means, geom['normals'], wn, cameras, depths).to(f.dtype))
     if shift is not None: parts.append((shift / self.sweep_range)[..., None].to(f.dtype))
     out = dict(features=torch.cat(parts, -1), rgb=rgb, latent=latent, visibility=w, geom=geom)
     return out if shift is None else dict(out, shift=shift)

@@ -16,7 +16,7 @@ from .data import collate_avatar, load_smplx_json
 from .run import make_dataset, to_device, unwrap, fit_subject
 from .evaluate import load_trained, reconstruct
 from .encoder import run_backbone
-from .synth import ensure_suite
+from .synth import ensure_suite, suite_names
 from .benchmark import evaluate_subject, _run_key, _write_json
 from .checkpoint import atomic_torch_save
 
@@ -214,8 +214,8 @@ def benchmark_identities(suite: str = 'tiny', config: str = 'nlfgs_base', out: O
     so = {**({'num': num} if num else {}), **({'num_sup_views': sup_views} if sup_views else {}), **(suite_overrides or {})}
     root = ensure_suite(suite, suite_base, workers, cfg.body.model_path, cfg.body.toy, **so)
     out = Path(out or f'bench_out/{suite}_identities')
-    names = sorted(p.name for p in root.iterdir() if (p / 'cameras.json').is_file())
-    if num: names = sorted(names, key=lambda n: n[-3:])[:num]
+    names = sorted(suite_names(suite, **so))                        # the suite's people, not other folders there
+    if num: names = sorted(names, key=lambda n: n[-3:])
     train_ids, unseen = identity_split(root, names, n_unseen, seed)
     res = dict(suite=suite, config=config, overrides=list(overrides), train=train_ids, unseen=unseen, variants={}, single=[],
                sup_views=sup_views)

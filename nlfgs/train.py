@@ -480,10 +480,14 @@ class CollapseGuard:
         self.left, self.ratio, self.log = cfg.train.collapse_guard, cfg.train.collapse_ratio, log
         self.losses, self.bad, self.snap, self.events = [], 0, None, []
 
+    def median(self) -> float:
+        "The median loss of the last 20 healthy checks (nan before the first)."
+        ref = sorted(self.losses[-20:])
+        return ref[len(ref) // 2] if ref else float('nan')
+
     def healthy(self, loss: float, gnorm: float) -> bool:
         if not (math.isfinite(loss) and math.isfinite(gnorm)) or gnorm == 0: return False
-        ref = sorted(self.losses[-20:])
-        return len(ref) < 5 or loss <= self.ratio * ref[len(ref) // 2]
+        return len(self.losses) < 5 or loss <= self.ratio * self.median()
 
     def __call__(self, model, opt, step: int, loss: float, gnorm: float, confirm: bool = False) -> Optional[int]:
         "After the logged `step`: None, or the step it went back to (the model and optimiser restored)."
@@ -492,9 +496,8 @@ class CollapseGuard:
             return None
         self.bad += 1
         if self.bad < 2 and gnorm != 0 and not confirm: return None          # one spike: the next check decides
-        ref = sorted(self.losses[-20:])
         what = (f"training collapsed at step {step}: loss {loss:.4g} (median of the healthy checks before: "
-                f"{ref[len(ref) // 2] if ref else float('nan'):.4g}), gradient norm {gnorm:.4g}")
+                f"{self.median():.4g}), gradient norm {gnorm:.4g}")
         if self.snap is None or self.left <= 0:
             raise TrainingDiverged(what + (f" after {len(self.events)} roll-backs" if self.events else ', with no healthy state to go back to')
                                    + ". Lower train.lr (or raise train.collapse_ratio if the loss may jump that much)")
