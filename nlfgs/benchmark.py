@@ -59,10 +59,11 @@ def _stored_size(ds, subject, prefix):
     names = [n for n in ds.cameras[subject] if n.startswith(prefix)]
     return ds.cameras[subject][names[0]]['width'] if names else 0
 
-def evaluate_subject(run, subject: str, scales=(1, 2, 4), lpips=None, keep_renders: bool = False, refine_steps: int = 0) -> dict:
+def evaluate_subject(run, subject: str, scales=(1, 2, 4), lpips=None, keep_renders: bool = False, refine_steps: int = 0,
+                     refine_kw: Optional[dict] = None) -> dict:
     """All held-out metrics of one trained subject: {set: metrics} (sets `ring_1x`, `ring_2x`, ..., `pose1`, ...);
     with `refine_steps`, also those of the avatar refined on its input views (`refine_avatar`) as `ref_<set>` (not
-    for `elev`/`close`), and `refine_seconds`; `keep_renders` also returns {set: (render, target)} (the refined ones as `ref_<set>`)."""
+    for `elev`/`close`), and `refine_seconds` (`refine_kw`: more arguments of `refine_avatar`); `keep_renders` also returns {set: (render, target)} (the refined ones as `ref_<set>`)."""
     size = run.cfg.data.image_size
     cfg = apply_overrides(run.cfg, [f'data.subject={subject}', 'data.subjects=[]'])   # datasets of this one person: a
     base = make_dataset(cfg, 'all')                          # many-identity run's config would check every person's images
@@ -71,7 +72,7 @@ def evaluate_subject(run, subject: str, scales=(1, 2, 4), lpips=None, keep_rende
     out, renders, variants = {}, {}, [('', gs)]
     if refine_steps:
         from nlfgs.refine import refine_avatar
-        gr, rec = refine_avatar(run, batch, refine_steps); variants.append(('ref_', gr)); out['refine_seconds'] = rec['seconds']
+        gr, rec = refine_avatar(run, batch, refine_steps, **(refine_kw or {})); variants.append(('ref_', gr)); out['refine_seconds'] = rec['seconds']
     d = Path(cfg.data.root) / subject
     poses = json.loads((d / 'poses_exact.json').read_text()) if (d / 'poses_exact.json').is_file() else {}
     own = load_smplx_json(d / cfg.data.fit_file)[0]                    # the avatar's identity: shape and scale of its fit
@@ -85,7 +86,7 @@ def evaluate_subject(run, subject: str, scales=(1, 2, 4), lpips=None, keep_rende
         b = to_device(collate_avatar([ds[0]]), run.device)
         for tag, g0 in variants:
             if tag and name in ('elev', 'close'): continue
-            g = g0 if name not in poses else repose_avatar(run, b, g0, {kk: torch.tensor(v, dtype=torch.float32) for kk, v in poses[name].items()})
+            g = g0 if name not in poses else repose_avatar(run, b, g0, {kk: torch.as_tensor(v, dtype=torch.float32) for kk, v in poses[name].items()})
             out[tag + name], r = view_set_metrics(run, g, b, lpips)
             if keep_renders: renders[tag + name] = (r.cpu(), b['eval_images'][0].cpu())
     return (out, renders) if keep_renders else out

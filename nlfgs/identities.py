@@ -21,8 +21,8 @@ from .benchmark import evaluate_subject, _run_key, _write_json
 from .checkpoint import atomic_torch_save
 
 # %% auto #0
-__all__ = ['N_PICTURES', 'identity_split', 'identities_config', 'feedforward_ms', 'evaluate_unseen', 'identities_table', 'prefit',
-           'benchmark_identities', 'identity_latents', 'pca_2d', 'identities_figures']
+__all__ = ['N_PICTURES', 'identity_split', 'identities_config', 'feedforward_ms', 'evaluate_unseen', 'identities_table',
+           'refine_settings', 'prefit', 'benchmark_identities', 'identity_latents', 'pca_2d', 'identities_figures']
 
 # %% ../nbs/10a_identities.ipynb #i1d00006
 def _garment_class(root, s) -> str:
@@ -69,15 +69,17 @@ def feedforward_ms(run, subject: str, repeats: int = 5) -> float:
     batch, _ = _unseen_batch(run, subject)
     return round(_timed(lambda: reconstruct(run, batch), run.device, repeats)[1] * 1000, 2)
 
-def evaluate_unseen(run, subject: str, refine_steps: int = 200, lpips=None, scales=(1, 2), keep_renders: bool = False):
+def evaluate_unseen(run, subject: str, refine_steps: int = 200, lpips=None, scales=(1, 2), keep_renders: bool = False,
+                    refine_kw: Optional[dict] = None):
     """Timings (fit, feed-forward) and metrics of a subject the run never trained on: `evaluate_subject` at `scales`,
-    its feed-forward sets as `ff_<set>`, the refined ones as `ref_<set>` (with `keep_renders`: also the renders, and
+    its feed-forward sets as `ff_<set>`, the refined ones as `ref_<set>` (`refine_kw`: more arguments of `refine_avatar`; with `keep_renders`: also the renders, and
     the person's first input view as `input`)."""
     batch, fit_s = _unseen_batch(run, subject)
     _, ff_s = _timed(lambda: reconstruct(run, batch), run.device)
     row = dict(subject=subject, fit_seconds=round(fit_s, 2), feedforward_ms=round(ff_s * 1000, 2),
                **({'refine_steps': refine_steps} if refine_steps else {}))
-    ev = evaluate_subject(run, subject, scales=scales, lpips=lpips, refine_steps=refine_steps, keep_renders=keep_renders)
+    ev = evaluate_subject(run, subject, scales=scales, lpips=lpips, refine_steps=refine_steps, keep_renders=keep_renders,
+                          refine_kw=refine_kw)
     for k, v in (ev[0] if keep_renders else ev).items():
         row[k if not isinstance(v, dict) or k.startswith('ref_') else f'ff_{k}'] = v
     return (row, {**ev[1], 'input': batch['images'][0, 0].cpu()}) if keep_renders else row
@@ -132,6 +134,13 @@ def _row(path, key: str, fn) -> dict:
     if (r := _cached(path, key)) is not None: return {k: v for k, v in r.items() if k != 'key'}
     r = fn(); _write_json(path, {**r, 'key': key}); return r
 
+def refine_settings() -> dict:
+    "`refine_avatar`'s defaults (part of a variant's key: a result refined with other settings is not reused)."
+    import inspect
+    from nlfgs.refine import refine_avatar
+    return {k: p.default for k, p in inspect.signature(refine_avatar).parameters.items()
+            if p.default is not inspect.Parameter.empty and k not in ('steps', 'model')}
+
 def _variant(args) -> tuple:
     """Train and evaluate one variant (in a worker process when variants run in parallel). A finished variant of the
     same settings is reused from `<out>/<variant>/result.json`; an interrupted one continues from its checkpoint, and
@@ -140,7 +149,7 @@ def _variant(args) -> tuple:
     cfg, root, train_ids, unseen, out, latent, n_seen, refine_steps, threads = args
     if threads: torch.set_num_threads(threads)
     name, c = ('latent' if latent else 'no_latent'), identities_config(cfg, root, train_ids, out, latent)
-    key, path = _run_key(c, seen=list(train_ids[:n_seen]), unseen=list(unseen), refine=refine_steps), Path(out) / name / 'result.json'
+    key, path = _run_key(c, seen=list(train_ids[:n_seen]), unseen=list(unseen), refine=refine_steps, refine_kw=refine_settings()), Path(out) / name / 'result.json'
     if (r := _cached(path, key)) is not None: return name, r
     rows, tkey = Path(out) / name / 'rows', _run_key(c)
     done = _cached(rows / 'train.json', tkey)     # trained to the end by an earlier process (its seconds: that process's)

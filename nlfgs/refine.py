@@ -33,7 +33,7 @@ def pose_outputs(run: Run, verts: torch.Tensor, outs: dict, cameras) -> Gaussian
     return filter_3d(run.template.pose(verts.float(), **outs), cameras, run.cfg.render.filter_3d)
 
 # %% ../nbs/08c_refine.ipynb #c8r00009
-def refine_avatar(run: Run, batch: dict, steps: int = 200, lr: float = 5e-3, w_prior: float = 1e-2,
+def refine_avatar(run: Run, batch: dict, steps: int = 200, lr: float = 5e-3, w_prior: float = 0.,
                   model=None, follow_colour: bool = False) -> tuple[Gaussians, dict]:
     """Refine the feed-forward avatar of `batch` (one subject) for `steps` steps on per-Gaussian residuals. With
     `follow_colour` a Gaussian moved by its offset residual reads its input colour where it now is, as the network's
@@ -67,9 +67,10 @@ def refine_avatar(run: Run, batch: dict, steps: int = 200, lr: float = 5e-3, w_p
         total, terms = loss_fn(rgb.flatten(0, 1), alpha.flatten(0, 1), imgs, masks, opacities=g.opacities)
         if it in (0, steps): psnrs.append(float(terms['psnr']))
         if it == steps: break
-        prior = ((res['offsets'] / .01) ** 2).sum(-1).mean() + (res['log_scales'] ** 2).sum(-1).mean() \
-                + (res['opacity'] ** 2).mean() + (res['sh'] ** 2).sum((-1, -2)).mean()
-        opt.zero_grad(set_to_none=True); (total + w_prior * prior).backward(); opt.step()
+        if w_prior:
+            total = total + w_prior * (((res['offsets'] / .01) ** 2).sum(-1).mean() + (res['log_scales'] ** 2).sum(-1).mean()
+                                       + (res['opacity'] ** 2).mean() + (res['sh'] ** 2).sum((-1, -2)).mean())
+        opt.zero_grad(set_to_none=True); total.backward(); opt.step()
     with torch.no_grad(): g = current().detach()
     sync()
     return g, dict(steps=steps, seconds=round(time.perf_counter() - t0, 3), input_psnr_before=psnrs[0], input_psnr_after=psnrs[-1])
