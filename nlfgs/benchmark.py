@@ -23,9 +23,9 @@ from .render import filter_3d
 from .core import rgb_to_sh
 
 # %% auto #0
-__all__ = ['KEYS', 'view_set_metrics', 'mask_interior', 'edge_metrics', 'evaluate_subject', 'subject_config', 'benchmark_subject',
-           'aggregate', 'markdown_table', 'benchmark', 'benchmark_grid', 'bare_avatar', 'bare_avatar_metrics',
-           'benchmark_cli']
+__all__ = ['KEYS', 'view_set_metrics', 'mask_interior', 'edge_metrics', 'refine_settings', 'evaluate_subject', 'subject_config',
+           'benchmark_subject', 'aggregate', 'markdown_table', 'benchmark', 'benchmark_grid', 'bare_avatar',
+           'bare_avatar_metrics', 'benchmark_cli']
 
 # %% ../nbs/10_benchmark.ipynb #b3n00006
 @torch.no_grad()
@@ -58,6 +58,13 @@ def edge_metrics(pred: torch.Tensor, gt: torch.Tensor, mask: torch.Tensor, r: in
 def _stored_size(ds, subject, prefix):
     names = [n for n in ds.cameras[subject] if n.startswith(prefix)]
     return ds.cameras[subject][names[0]]['width'] if names else 0
+
+def refine_settings() -> dict:
+    "`refine_avatar`'s defaults (stored with refined results: a benchmark does not reuse results refined with other settings)."
+    import inspect
+    from nlfgs.refine import refine_avatar
+    return {k: p.default for k, p in inspect.signature(refine_avatar).parameters.items()
+            if p.default is not inspect.Parameter.empty and k not in ('steps', 'model')}
 
 def evaluate_subject(run, subject: str, scales=(1, 2, 4), lpips=None, keep_renders: bool = False, refine_steps: int = 0,
                      refine_kw: Optional[dict] = None) -> dict:
@@ -109,7 +116,8 @@ def benchmark_subject(cfg: Config, root, subject: str, out, fit: str = 'noisy', 
     run = load_trained(c)
     meta = load_smplx_json(Path(root) / subject / 'smplx.json')[1]
     return dict(subject=subject, fit=fit, garment_class=meta.get('garment_class', '?'), train_seconds=round(seconds, 1),
-                steps=res.get('step'), refine_steps=refine_steps, **evaluate_subject(run, subject, lpips=lpips, refine_steps=refine_steps))
+                steps=res.get('step'), refine_steps=refine_steps, **({'refine': refine_settings()} if refine_steps else {}),
+                **evaluate_subject(run, subject, lpips=lpips, refine_steps=refine_steps))
 
 # %% ../nbs/10_benchmark.ipynb #b3n00011
 KEYS = ('psnr_masked', 'ssim_masked', 'psnr', 'ssim', 'alpha_in_mask', 'lpips')
@@ -200,7 +208,8 @@ def benchmark(suite: str = 'tiny', config: str = 'nlfgs_base', out: Optional[str
             p = _row_path(out, fit, s)
             if reuse and p.is_file():
                 r = json.loads(p.read_text())
-                if r.get('run_key') == _run_key(subject_config(cfg, root, s, out, fit)) and r.get('refine_steps', 0) == refine_steps:
+                if r.get('run_key') == _run_key(subject_config(cfg, root, s, out, fit)) and r.get('refine_steps', 0) == refine_steps \
+                        and (not refine_steps or r.get('refine') == refine_settings()):
                     rows[fit, s] = r; continue
             todo.append((fit, s))
     def report(r):

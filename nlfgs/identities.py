@@ -17,12 +17,12 @@ from .run import make_dataset, to_device, unwrap, fit_subject
 from .evaluate import load_trained, reconstruct
 from .encoder import run_backbone
 from .synth import ensure_suite, suite_names
-from .benchmark import evaluate_subject, _run_key, _write_json
+from .benchmark import evaluate_subject, refine_settings, _run_key, _write_json
 from .checkpoint import atomic_torch_save
 
 # %% auto #0
-__all__ = ['N_PICTURES', 'identity_split', 'identities_config', 'feedforward_ms', 'evaluate_unseen', 'identities_table',
-           'refine_settings', 'prefit', 'benchmark_identities', 'identity_latents', 'pca_2d', 'identities_figures']
+__all__ = ['N_PICTURES', 'identity_split', 'identities_config', 'feedforward_ms', 'evaluate_unseen', 'identities_table', 'prefit',
+           'benchmark_identities', 'identity_latents', 'pca_2d', 'identities_figures']
 
 # %% ../nbs/10a_identities.ipynb #i1d00006
 def _garment_class(root, s) -> str:
@@ -133,13 +133,6 @@ def _row(path, key: str, fn) -> dict:
     "The row stored at `path` for `key`, else `fn()` (then stored): a cut-off evaluation keeps every finished person."
     if (r := _cached(path, key)) is not None: return {k: v for k, v in r.items() if k != 'key'}
     r = fn(); _write_json(path, {**r, 'key': key}); return r
-
-def refine_settings() -> dict:
-    "`refine_avatar`'s defaults (part of a variant's key: a result refined with other settings is not reused)."
-    import inspect
-    from nlfgs.refine import refine_avatar
-    return {k: p.default for k, p in inspect.signature(refine_avatar).parameters.items()
-            if p.default is not inspect.Parameter.empty and k not in ('steps', 'model')}
 
 def _variant(args) -> tuple:
     """Train and evaluate one variant (in a worker process when variants run in parallel). A finished variant of the
