@@ -193,12 +193,12 @@ def restore_checkpoint(ck: dict, model, opt=None, restore_rng: bool = False) -> 
 # %% ../nbs/07a_checkpoint.ipynb #43febca7
 MODEL_KEYS = ('encoder.type', 'encoder.feat_dim', 'encoder.latent_dim', 'encoder.use_rgb', 'encoder.sweep', 'encoder.sweep_range',
               'encoder.sweep_shift', 'encoder.sweep_tau',
-              'decoder.colour_at_offsets', 'decoder.hidden_dim',
+              'decoder.colour_at_offsets', 'decoder.feedback', 'decoder.feedback_hidden', 'decoder.hidden_dim',
               'decoder.num_layers', 'decoder.sh_degree', 'decoder.film', 'decoder.pe_freqs',
               'avatar.template.k_num_gaussians', 'avatar.template.cano_mesh_path', 'body.model_path', 'body.gender')
 IGNORED_KEYS = ('train.resume', 'train.overwrite')
 LATER_KEYS = {'encoder.sweep': 0, 'encoder.sweep_range': 0.03, 'decoder.colour_at_offsets': False, 'encoder.sweep_shift': 0,
-              'encoder.sweep_tau': 0.002}   # model keys added later: how a checkpoint without them was trained
+              'encoder.sweep_tau': 0.002, 'decoder.feedback': 0, 'decoder.feedback_hidden': 64}   # model keys added later: how a checkpoint without them was trained
 
 def flatten_dict(d: dict, prefix: str = '') -> dict:
     "Dotted keys of a nested dict."

@@ -87,6 +87,8 @@ class DecoderConfig:
     chunk_size: int = 65536        # Gaussians per decoder chunk (inference and gradient checkpointing; training runs in one piece)
     precision: str = 'float32'     # the hidden layers' arithmetic: 'float32' or 'bfloat16' (fp32 weights, inputs and head)
     colour_at_offsets: bool = False  # read each Gaussian's input colour where its offset puts it, not at its bound point
+    feedback: int = 0              # render-and-compare updates after the first pass (`nlfgs.decoder.FeedbackHead`; 0: off)
+    feedback_hidden: int = 64      # their MLP's width
 
 # %% ../nbs/00_core.ipynb #cfc18202
 @dataclass
@@ -106,6 +108,7 @@ class TrainConfig:
     weight_scale: float = 0.01
     weight_offset: float = 0.01
     weight_opacity: float = 0.0    # pushes opacities towards 1 inside the surface (a solid avatar at any distance)
+    weight_first_pass: float = 0.0 # with `decoder.feedback`: the loss of the first pass (before the updates) too, at this weight
     grad_clip: float = 1.0
     collapse_guard: int = 3        # roll-backs of a collapsed run to its last healthy state, at half the rate (0: off; `nlfgs.train.CollapseGuard`)
     collapse_ratio: float = 2.5    # a logged loss above this many times the recent median is a collapse (twice in a row): 50 people, healthy at most 1.35x, collapsed 5x

@@ -16,7 +16,7 @@ from fastcore.basics import patch
 from .core import rgb_to_sh, shift_dc
 
 # %% auto #0
-__all__ = ['positional_encoding', 'GaussianDecoder', 'decoder_to_template_inputs']
+__all__ = ['positional_encoding', 'GaussianDecoder', 'decoder_to_template_inputs', 'FeedbackHead', 'apply_feedback']
 
 # %% ../nbs/06_decoder.ipynb #d7ae1d9c
 def positional_encoding(x: torch.Tensor, n_freqs: int) -> torch.Tensor:
@@ -158,3 +158,30 @@ def decoder_to_template_inputs(out: dict) -> dict:
     off = out['offsets'] if out.get('shift') is None else out['offsets'] + F.pad(out['shift'].to(out['offsets'])[..., None], (2, 0))
     return dict(offsets=off, rotations=out['rotations'], log_scales=out['log_scales'],
                 opacities=torch.sigmoid(out['opacity_logits']), sh=out['sh'])
+
+# %% ../nbs/06_decoder.ipynb #59d482b9
+class FeedbackHead(nn.Module):
+    """One render-and-compare update: per-Gaussian features (B,N,C), render residuals (B,N,R) and the current decoder
+    outputs -> raw changes (B,N,10): offset (3, before its tanh), log-scale (3), opacity logit (1), colour DC (3)."""
+    def __init__(self, feat_dim: int, n_res: int = 8, hidden_dim: int = 64, num_layers: int = 2):
+        super().__init__()
+        if num_layers < 1 or hidden_dim < 1: raise ValueError("FeedbackHead: num_layers and hidden_dim must be >= 1")
+        d0 = feat_dim + n_res + 10
+        self.layers = nn.ModuleList([nn.Linear(d0 if i == 0 else hidden_dim, hidden_dim) for i in range(num_layers)])
+        self.head = nn.Linear(hidden_dim, 10)
+        nn.init.normal_(self.head.weight, std=1e-3); nn.init.zeros_(self.head.bias)
+
+    def forward(self, features, residuals, dec: dict, max_offset: float, init_log_scales) -> torch.Tensor:
+        own = torch.cat([dec['offsets'] / max_offset, dec['log_scales'] - init_log_scales,
+                         dec['opacity_logits'][..., None].clamp(-8, 8) / 4, dec['sh'][..., 0, :]], -1)
+        h = torch.cat([features.float(), 4 * residuals.float(), own.float()], -1)
+        for lin in self.layers: h = F.silu(lin(h))
+        return self.head(h)
+
+def apply_feedback(dec: dict, delta: torch.Tensor, max_offset: float) -> dict:
+    """Decoder outputs `dec` changed by a `FeedbackHead`'s `delta` (B,N,10): the offset moved inside its tanh (so it stays
+    within `max_offset`), the log-scale by at most 0.5, the opacity logit freely, the colour DC by at most 0.5 (in RGB)."""
+    o, s, a, c = delta.float().split([3, 3, 1, 3], -1)
+    u = torch.atanh((dec['offsets'] / max_offset).clamp(-1 + 1e-4, 1 - 1e-4))
+    return dict(dec, offsets=max_offset * torch.tanh(u + o), log_scales=dec['log_scales'] + .5 * torch.tanh(s),
+                opacity_logits=dec['opacity_logits'] + a[..., 0], sh=shift_dc(dec['sh'], .5 * torch.tanh(c) / 0.28209479177387814))

@@ -16,8 +16,8 @@ from .camera import Cameras, pixel_to_grid, project_points
 from .meshrender import mesh_depth
 
 # %% auto #0
-__all__ = ['sample_features', 'fuse_samples', 'visibility_weights', 'sweep_costs', 'sweep_shift', 'CNNEncoder', 'IdentityEncoder',
-           'gaussian_normals', 'make_backbone', 'run_backbone', 'AvatarEncoder']
+__all__ = ['sample_features', 'fuse_samples', 'visibility_weights', 'sweep_costs', 'sweep_shift', 'render_residuals',
+           'CNNEncoder', 'IdentityEncoder', 'gaussian_normals', 'make_backbone', 'run_backbone', 'AvatarEncoder']
 
 # %% ../nbs/05_encoder.ipynb #01863d0a
 def sample_features(feats: torch.Tensor, means: torch.Tensor, cameras: Cameras, mode: str = 'bilinear') -> torch.Tensor:
@@ -98,6 +98,19 @@ def sweep_shift(costs: torch.Tensor, depths: torch.Tensor, tau: float = 0.002) -
     Where the costs are level (a point one view sees alone: 0 at every depth) it is the mean depth, 0 for a sweep
     symmetric about the bound point."""
     return (torch.softmax(-costs.float() / tau, -1) * depths.to(costs.device).float()).sum(-1)
+
+# %% ../nbs/05_encoder.ipynb #f14f805f
+def render_residuals(images: torch.Tensor, masks: torch.Tensor, rgb: torch.Tensor, alpha: torch.Tensor,
+                     means: torch.Tensor, cameras: Cameras, wn: torch.Tensor) -> torch.Tensor:
+    """What the input views (`images` (B,V,3,H,W), `masks` (B,V,1,H,W)) say about a render of Gaussians `means` (B,N,3)
+    (`rgb`, `alpha` in the same views): input minus render in colour (3) and mask minus alpha (1) at each Gaussian's
+    projection, then the same averaged over `H // 64`-pixel blocks, fused over the views with weights `wn` (B,V,N): (B,N,8)."""
+    r = torch.cat([images.float() - rgb.float(), masks.float() - alpha.float()], 2)      # (B,V,4,H,W)
+    B, V, C, H, W = r.shape
+    k = max(1, H // 64)
+    p = F.avg_pool2d(r.flatten(0, 1), k, ceil_mode=True)
+    uv = project_points(means, cameras.viewmats, cameras.Ks)[0]
+    return torch.cat([fuse_samples(r, uv, wn, W, H), fuse_samples(p.view(B, V, C, *p.shape[-2:]), uv, wn, W, H)], -1)
 
 # %% ../nbs/05_encoder.ipynb #87c0f55b
 def _conv_block(cin: int, cout: int, stride: int) -> nn.Sequential:

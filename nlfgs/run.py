@@ -23,9 +23,9 @@ from .body import body_model_from_config
 from .data import AvatarDataset
 from .synth import ensure_subject
 from .template import build_template
-from .encoder import AvatarEncoder
+from .encoder import AvatarEncoder, render_residuals
 from .nlf import body_params_for_sample, nlf_adapter_from_config
-from .decoder import GaussianDecoder, decoder_to_template_inputs
+from .decoder import GaussianDecoder, decoder_to_template_inputs, FeedbackHead, apply_feedback
 from .render import render_batch, filter_3d
 from .data import collate_avatar
 from .fit import SubjectFit, FittedBody, fit_silhouettes, fit_settings
@@ -70,6 +70,8 @@ class AvatarModel(nn.Module):
         self.cfg, self.template = cfg, template
         self.encoder = AvatarEncoder(cfg)
         self.decoder = GaussianDecoder.from_config(cfg, self.encoder.out_dim, init_log_scales=template.init_log_scales)
+        self.feedback = (FeedbackHead(self.encoder.out_dim, hidden_dim=cfg.decoder.feedback_hidden)   # `decoder.feedback`
+                         if cfg.decoder.feedback else None)
         self.fits = nn.ModuleDict()            # per subject: the clothed body (`nlfgs.fit.SubjectFit`), fit.mode=silhouette
 
     def forward(self, batch: dict, vertices: torch.Tensor, timer=None, geom: dict | None = None):
@@ -79,10 +81,33 @@ class AvatarModel(nn.Module):
         with timer('decoder'):
             dec = self.decoder(enc['features'], self.template.cano_means, enc.get('latent'), base_rgb=enc.get('rgb'))
             if enc.get('shift') is not None: dec = dict(dec, shift=enc['shift'])   # `encoder.sweep_shift`: posed with the offsets
-            gs = self.template.pose(vertices.float(), **{k: v.float() for k, v in decoder_to_template_inputs(dec).items()})
-            if self.cfg.decoder.colour_at_offsets: gs, dec = self.colour_at_offsets(batch, enc, gs, dec)
-            gs = filter_3d(gs, batch['cameras'], self.cfg.render.filter_3d)      # no Gaussian thinner than the inputs' pixels
-        return gs, dec, enc
+            gs, out = self.place(batch, enc, vertices, dec)
+        if self.cfg.decoder.feedback: enc = dict(enc, first=(gs, out))   # the first pass (`train.weight_first_pass`)
+        for _ in range(self.cfg.decoder.feedback):                  # render, compare, update (`decoder.feedback`)
+            with timer('feedback'): gs, out, dec = self.feedback_step(batch, enc, vertices, gs, out, dec)
+        return gs, out, enc
+
+@patch
+def place(self: AvatarModel, batch: dict, enc: dict, vertices, dec: dict):
+    """The Gaussians of decoder outputs `dec` posed on `vertices`, coloured where they sit (`decoder.colour_at_offsets`) and
+    through the 3D filter, and the outputs as they were coloured."""
+    gs = self.template.pose(vertices.float(), **{k: v.float() for k, v in decoder_to_template_inputs(dec).items()})
+    if self.cfg.decoder.colour_at_offsets: gs, dec = self.colour_at_offsets(batch, enc, gs, dec)
+    return filter_3d(gs, batch['cameras'], self.cfg.render.filter_3d), dec     # no Gaussian thinner than the inputs' pixels
+
+@patch
+def feedback_step(self: AvatarModel, batch: dict, enc: dict, vertices, gs: Gaussians, out: dict, dec: dict):
+    """One `decoder.feedback` update: Gaussians `gs` (of outputs `out`, made from the decoder's `dec`) rendered into the
+    input views without gradients, their `render_residuals` to the `FeedbackHead`, its changes applied to `dec`, placed again."""
+    cams = batch['cameras']
+    with torch.no_grad():
+        rgb, alpha = render_views(gs.detach(), cams, self.cfg)
+        res = render_residuals(batch['images'], batch['masks'], rgb, alpha, gs.means.detach(), cams, enc['geom']['wn'])
+    d = self.decoder
+    init = d.init_log_scales if d.init_log_scales is not None else d.init_log_scale
+    dec = apply_feedback(dec, self.feedback(enc['features'], res, out, d.max_offset, init), d.max_offset)
+    gs, out = self.place(batch, enc, vertices, dec)
+    return gs, out, dec
 
 @patch
 def colour_at_offsets(self: AvatarModel, batch: dict, enc: dict, gs: Gaussians, dec: dict):
@@ -333,8 +358,9 @@ class GraphedForward:
         return Gaussians(*(o.clone() for o in out[:5]))
 
 def graphs_for_inference(cfg: Config, device) -> bool:
-    "Whether feed-forward passes replay CUDA graphs: `train.cuda_graphs` on a CUDA device, without `train.amp`."
-    return torch.device(device).type == 'cuda' and cfg.train.cuda_graphs and not cfg.train.amp
+    """Whether feed-forward passes replay CUDA graphs: `train.cuda_graphs` on a CUDA device, without `train.amp` and
+    without `decoder.feedback` (its render inside the forward is not capturable: the rasteriser sizes its work on the host)."""
+    return torch.device(device).type == 'cuda' and cfg.train.cuda_graphs and not cfg.train.amp and not cfg.decoder.feedback
 
 @torch.no_grad()
 def model_forward(run: Run, batch: dict, vertices, geom: dict, model=None) -> Gaussians:

@@ -122,12 +122,19 @@ def _apply_loss(loss_fn, lin: tuple):
 def _forward_loss(model, batch, vertices, loss_fn, cfg: Config, device, timer, geom):
     "The eager forward pass and loss: (total, terms)."
     with autocast_for(device, cfg.train.amp):
-        gs, dec, _ = model(batch, vertices, timer=timer, geom=geom)
+        gs, dec, enc = model(batch, vertices, timer=timer, geom=geom)
     cams, images, masks = supervised_views(batch)
-    with timer('render'):
-        rgb, alpha = render_views(gs, cams, cfg)
-    with timer('loss'):
-        return _apply_loss(loss_fn, _loss_inputs(rgb, alpha, images, masks, dec['offsets'].float(), dec['log_scales'].float(), gs.opacities))
+    passes = [(gs, dec, 1.)]
+    if cfg.train.weight_first_pass and 'first' in enc: passes.append((*enc['first'], cfg.train.weight_first_pass))
+    out = []
+    for g, d, w in passes:
+        with timer('render'):
+            rgb, alpha = render_views(g, cams, cfg)
+        with timer('loss'):
+            out.append(_apply_loss(loss_fn, _loss_inputs(rgb, alpha, images, masks, d['offsets'].float(), d['log_scales'].float(), g.opacities)))
+    if len(out) == 1: return out[0]
+    (total, terms), (t1, _) = out
+    return total + passes[1][2] * t1, dict(terms, first_pass=t1.detach())
 
 class StepCheck:
     """A step's loss and gradient norm on their way to the host, not waited for: `check()` (once the GPU is past the
@@ -393,6 +400,8 @@ def _train(cfg, device, rank, world, main) -> dict:
     graphs = None
     if cfg.train.cuda_graphs and (device.type != 'cuda' or world > 1):
         log.info('train.cuda_graphs: only on one CUDA device; training eagerly')
+    elif cfg.train.cuda_graphs and cfg.decoder.feedback:
+        log.info('train.cuda_graphs: decoder.feedback renders inside the forward, which a CUDA graph cannot capture; training eagerly')
     elif cfg.train.cuda_graphs: graphs = GraphedStep(model, loss_fn, cfg)
     fetch = DeviceItems(ds, device) if len(ds) <= cfg.data.device_cache else None     # else the DataLoader decodes per step
     def batch_stream(at: int):                        # the batches from step `at` on (as a run resumed there sees them)
