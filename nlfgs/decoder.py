@@ -184,4 +184,4 @@ def apply_feedback(dec: dict, delta: torch.Tensor, max_offset: float) -> dict:
     o, s, a, c = delta.float().split([3, 3, 1, 3], -1)
     u = torch.atanh((dec['offsets'] / max_offset).clamp(-1 + 1e-4, 1 - 1e-4))
     return dict(dec, offsets=max_offset * torch.tanh(u + o), log_scales=dec['log_scales'] + .5 * torch.tanh(s),
-                opacity_logits=dec['opacity_logits'] + a[..., 0], sh=shift_dc(dec['sh'], .5 * torch.tanh(c) / 0.28209479177387814))
+                opacity_logits=dec['opacity_logits'] + a[..., 0], sh=shift_dc(dec['sh'], rgb_to_sh(.5 + .5 * torch.tanh(c))))   # a colour change of .5 tanh(c)

@@ -124,17 +124,15 @@ def _forward_loss(model, batch, vertices, loss_fn, cfg: Config, device, timer, g
     with autocast_for(device, cfg.train.amp):
         gs, dec, enc = model(batch, vertices, timer=timer, geom=geom)
     cams, images, masks = supervised_views(batch)
-    passes = [(gs, dec, 1.)]
-    if cfg.train.weight_first_pass and 'first' in enc: passes.append((*enc['first'], cfg.train.weight_first_pass))
-    out = []
-    for g, d, w in passes:
+    def loss_of(g, d):
         with timer('render'):
             rgb, alpha = render_views(g, cams, cfg)
         with timer('loss'):
-            out.append(_apply_loss(loss_fn, _loss_inputs(rgb, alpha, images, masks, d['offsets'].float(), d['log_scales'].float(), g.opacities)))
-    if len(out) == 1: return out[0]
-    (total, terms), (t1, _) = out
-    return total + passes[1][2] * t1, dict(terms, first_pass=t1.detach())
+            return _apply_loss(loss_fn, _loss_inputs(rgb, alpha, images, masks, d['offsets'].float(), d['log_scales'].float(), g.opacities))
+    total, terms = loss_of(gs, dec)
+    if not (cfg.train.weight_first_pass and 'first' in enc): return total, terms
+    t1 = loss_of(*enc['first'])[0]                     # the first pass, before the feedback's updates
+    return total + cfg.train.weight_first_pass * t1, dict(terms, first_pass=t1.detach())
 
 class StepCheck:
     """A step's loss and gradient norm on their way to the host, not waited for: `check()` (once the GPU is past the
