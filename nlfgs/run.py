@@ -76,16 +76,23 @@ class AvatarModel(nn.Module):
 
     def forward(self, batch: dict, vertices: torch.Tensor, timer=None, geom: dict | None = None):
         timer = timer or StepTimer()
-        with timer('encoder'):
-            enc = self.encoder(batch['images'], batch['masks'], batch['cameras'], vertices.detach(), self.template, geom)
-        with timer('decoder'):
-            dec = self.decoder(enc['features'], self.template.cano_means, enc.get('latent'), base_rgb=enc.get('rgb'))
-            if enc.get('shift') is not None: dec = dict(dec, shift=enc['shift'])   # `encoder.sweep_shift`: posed with the offsets
-            gs, out = self.place(batch, enc, vertices, dec)
+        gs, out, enc, dec = self.first_pass(batch, vertices, timer, geom)
         if self.cfg.decoder.feedback: enc = dict(enc, first=(gs, out))   # the first pass (`train.weight_first_pass`)
         for _ in range(self.cfg.decoder.feedback):                  # render, compare, update (`decoder.feedback`)
             with timer('feedback'): gs, out, dec = self.feedback_step(batch, enc, vertices, gs, out, dec)
         return gs, out, enc
+
+@patch
+def first_pass(self: AvatarModel, batch: dict, vertices, timer=None, geom: dict | None = None):
+    "Encoder and decoder once: (Gaussians, the outputs as coloured, the encoder's outputs, the decoder's own outputs)."
+    timer = timer or StepTimer()
+    with timer('encoder'):
+        enc = self.encoder(batch['images'], batch['masks'], batch['cameras'], vertices.detach(), self.template, geom)
+    with timer('decoder'):
+        dec = self.decoder(enc['features'], self.template.cano_means, enc.get('latent'), base_rgb=enc.get('rgb'))
+        if enc.get('shift') is not None: dec = dict(dec, shift=enc['shift'])   # `encoder.sweep_shift`: posed with the offsets
+        gs, out = self.place(batch, enc, vertices, dec)
+    return gs, out, enc, dec
 
 @patch
 def place(self: AvatarModel, batch: dict, enc: dict, vertices, dec: dict):
@@ -96,18 +103,27 @@ def place(self: AvatarModel, batch: dict, enc: dict, vertices, dec: dict):
     return filter_3d(gs, batch['cameras'], self.cfg.render.filter_3d), dec     # no Gaussian thinner than the inputs' pixels
 
 @patch
-def feedback_step(self: AvatarModel, batch: dict, enc: dict, vertices, gs: Gaussians, out: dict, dec: dict):
-    """One `decoder.feedback` update: Gaussians `gs` (of outputs `out`, made from the decoder's `dec`) rendered into the
-    input views without gradients, their `render_residuals` to the `FeedbackHead`, its changes applied to `dec`, placed again."""
+def feedback_residuals(self: AvatarModel, batch: dict, enc: dict, gs: Gaussians) -> torch.Tensor:
+    "What the `FeedbackHead` reads: the `render_residuals` (B,N,8) of Gaussians `gs` rendered into the input views without gradients."
     cams = batch['cameras']
     with torch.no_grad():
         rgb, alpha = render_views(gs.detach(), cams, self.cfg)
-        res = render_residuals(batch['images'], batch['masks'], rgb, alpha, gs.means.detach(), cams, enc['geom']['wn'])
+        return render_residuals(batch['images'], batch['masks'], rgb, alpha, gs.means.detach(), cams, enc['geom']['wn'])
+
+@patch
+def feedback_update(self: AvatarModel, batch: dict, enc: dict, vertices, res: torch.Tensor, out: dict, dec: dict):
+    "The `FeedbackHead`'s changes from residuals `res` (and outputs `out`) applied to the decoder's `dec`, placed again: (gs, out, dec)."
     d = self.decoder
     init = d.init_log_scales if d.init_log_scales is not None else d.init_log_scale
     dec = apply_feedback(dec, self.feedback(enc['features'], res, out, d.max_offset, init), d.max_offset)
     gs, out = self.place(batch, enc, vertices, dec)
     return gs, out, dec
+
+@patch
+def feedback_step(self: AvatarModel, batch: dict, enc: dict, vertices, gs: Gaussians, out: dict, dec: dict):
+    """One `decoder.feedback` update: Gaussians `gs` (of outputs `out`, made from the decoder's `dec`) rendered into the
+    input views without gradients, their residuals to the `FeedbackHead`, its changes applied to `dec`, placed again."""
+    return self.feedback_update(batch, enc, vertices, self.feedback_residuals(batch, enc, gs), out, dec)
 
 @patch
 def colour_at_offsets(self: AvatarModel, batch: dict, enc: dict, gs: Gaussians, dec: dict):
@@ -317,15 +333,47 @@ def tiny_overrides(folder, steps: int = 12, extra: Sequence[str] = (), data_root
             f'train.checkpoint_dir={folder}/ck', f'render.save_path={folder}/renders', *extra]
 
 # %% ../nbs/08_run.ipynb #4acb98fe
+_GS = ('means', 'quats', 'scales', 'opacities', 'sh')
+
+def _state(gs: Gaussians, out: dict, dec: dict, enc: dict | None = None) -> dict:
+    """{name: tensor} of what a `decoder.feedback` update reads and writes: the Gaussians, the outputs as coloured, the
+    decoder's own outputs (and the encoder's features and base colours, which it only reads)."""
+    d = {f'gs.{k}': getattr(gs, k) for k in _GS}
+    d.update({f'{g}.{k}': v for g, o in (('out', out), ('dec', dec)) for k, v in o.items() if torch.is_tensor(v)})
+    if enc is not None: d.update({'enc.features': enc['features'], 'enc.rgb': enc['rgb']})
+    return d
+
+def _group(state: dict, g: str) -> dict: return {k.split('.', 1)[1]: v for k, v in state.items() if k.startswith(g + '.')}
+
 class _ModelCore(nn.Module):
-    "The model's forward as a function of tensors only (what CUDA graphs capture)."
-    def __init__(self, model, cameras, keys):
+    """The model's forward as a function of tensors only (what CUDA graphs capture). With `first` (a `decoder.feedback`
+    model) it is the first pass alone, returning its `_state` in the order of `self.names` (set by the first call)."""
+    def __init__(self, model, cameras, keys, first: bool = False):
         super().__init__()
-        self.model, self.size, self.names, self.keys = model, (cameras.width, cameras.height), cameras.names, keys
+        self.model, self.size, self.names, self.keys, self.first = model, (cameras.width, cameras.height), cameras.names, keys, first
+    def batch(self, images, masks, viewmats, Ks): return dict(images=images, masks=masks, cameras=Cameras(viewmats, Ks, *self.size, self.names))
     def forward(self, images, masks, viewmats, Ks, vertices, *geom):
-        cams = Cameras(viewmats, Ks, *self.size, self.names)
-        gs, dec, _ = self.model(dict(images=images, masks=masks, cameras=cams), vertices, geom=dict(zip(self.keys, geom)))
+        batch, geom = self.batch(images, masks, viewmats, Ks), dict(zip(self.keys, geom))
+        if self.first:
+            gs, out, enc, dec = self.model.first_pass(batch, vertices, geom=geom)
+            st = _state(gs, out, dec, enc); self.state_names = sorted(st)
+            return tuple(st[k] for k in self.state_names)
+        gs, dec, _ = self.model(batch, vertices, geom=geom)
         return gs.means, gs.quats, gs.scales, gs.opacities, gs.sh, dec['offsets'].float(), dec['log_scales'].float()
+
+class _FeedbackCore(_ModelCore):
+    """One `decoder.feedback` update as a function of tensors only: the model's inputs, the `_state` tensors named
+    `names`, the residuals last; returns the updated Gaussians and outputs in the order of `self.state_names`."""
+    def __init__(self, model, cameras, keys, names):
+        super().__init__(model, cameras, keys); self.in_names = names
+    def forward(self, images, masks, viewmats, Ks, vertices, *rest):
+        k = len(self.keys)
+        batch, geom = self.batch(images, masks, viewmats, Ks), dict(zip(self.keys, rest[:k]))
+        st = dict(zip(self.in_names, rest[k:-1]))
+        enc = dict(_group(st, 'enc'), geom=geom)
+        gs, out, dec = self.model.feedback_update(batch, enc, vertices, rest[-1], _group(st, 'out'), _group(st, 'dec'))
+        new = _state(gs, out, dec); self.state_names = sorted(new)
+        return tuple(new[n] for n in self.state_names)
 
 def model_inputs(batch: dict, vertices, geom: dict, keys) -> tuple:
     "The tensors `_ModelCore` takes, from a batch, its posed vertices and view geometry (`keys`: the geometry's, in order)."
@@ -333,10 +381,14 @@ def model_inputs(batch: dict, vertices, geom: dict, keys) -> tuple:
     return (batch['images'], batch['masks'], c.viewmats, c.Ks, vertices, *[geom[k] for k in keys])
 
 class GraphedForward:
-    "A model's no-grad forward (batch, vertices, geom) -> `Gaussians`, replayed from a CUDA graph captured per input shape."
-    def __init__(self, model: nn.Module): self.model, self.graphs = model, {}
+    """A model's no-grad forward (batch, vertices, geom) -> `Gaussians`, replayed from a CUDA graph captured per input
+    shape. A `decoder.feedback` model's pass is its first pass and each update replayed from graphs of their own, the
+    render that an update reads (`AvatarModel.feedback_residuals`: the rasteriser sizes its work on the host) eager in
+    between. `graphs=False` runs the same pieces eagerly (on any device: how the CPU tests check the plumbing)."""
+    def __init__(self, model: nn.Module, graphs: bool = True): self.model, self.graphs, self.use_graphs = model, {}, graphs
 
     def _capture(self, core, args):
+        if not self.use_graphs: return None, None, core
         static = tuple(a.detach().clone() for a in args)
         s = torch.cuda.Stream(); s.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(s):                                # warm-up off the capture (cuDNN picks its kernels)
@@ -344,23 +396,37 @@ class GraphedForward:
         torch.cuda.current_stream().wait_stream(s)
         g = torch.cuda.CUDAGraph()
         with torch.cuda.graph(g): out = core(*static)
-        return g, static, out
+        return g, static, (core, out)
+
+    def _run(self, key, make_core, args) -> tuple:
+        "The outputs of the core under `key` (captured from `make_core()` the first time) on `args`, and the core."
+        if key not in self.graphs: self.graphs[key] = self._capture(make_core(), args)
+        g, static, out = self.graphs[key]
+        if g is None: return out(*args), out                      # eager pieces
+        for d, a in zip(static, args): d.copy_(a)
+        g.replay()
+        return out[1], out[0]
 
     @torch.no_grad()
     def __call__(self, batch: dict, vertices, geom: dict) -> Gaussians:
         keys, c = sorted(geom), batch['cameras']
         args = model_inputs(batch, vertices, geom, keys)
         key = (tuple((tuple(a.shape), a.dtype) for a in args), tuple(keys), c.width, c.height, self.model.training)
-        if key not in self.graphs: self.graphs[key] = self._capture(_ModelCore(self.model, c, keys), args)
-        g, static, out = self.graphs[key]
-        for d, a in zip(static, args): d.copy_(a)
-        g.replay()
-        return Gaussians(*(o.clone() for o in out[:5]))
+        n = self.model.cfg.decoder.feedback
+        out, core = self._run(key, lambda: _ModelCore(self.model, c, keys, first=bool(n)), args)
+        if not n: return Gaussians(*(o.clone() for o in out[:5]))
+        st = dict(zip(core.state_names, out))
+        names = sorted(k for k in st if not k.startswith('gs.'))
+        for _ in range(n):                                        # render (eager), compare, update (graphed)
+            res = self.model.feedback_residuals(batch, dict(geom=geom), Gaussians(*(st[f'gs.{k}'] for k in _GS)))
+            upd, fcore = self._run(key + ('feedback',), lambda: _FeedbackCore(self.model, c, keys, names),
+                                   args + tuple(st[k] for k in names) + (res,))
+            st.update(zip(fcore.state_names, upd))
+        return Gaussians(*(st[f'gs.{k}'].clone() for k in _GS))
 
 def graphs_for_inference(cfg: Config, device) -> bool:
-    """Whether feed-forward passes replay CUDA graphs: `train.cuda_graphs` on a CUDA device, without `train.amp` and
-    without `decoder.feedback` (its render inside the forward is not capturable: the rasteriser sizes its work on the host)."""
-    return torch.device(device).type == 'cuda' and cfg.train.cuda_graphs and not cfg.train.amp and not cfg.decoder.feedback
+    "Whether feed-forward passes replay CUDA graphs: `train.cuda_graphs` on a CUDA device, without `train.amp`."
+    return torch.device(device).type == 'cuda' and cfg.train.cuda_graphs and not cfg.train.amp
 
 @torch.no_grad()
 def model_forward(run: Run, batch: dict, vertices, geom: dict, model=None) -> Gaussians:
