@@ -387,8 +387,9 @@ class GraphedForward:
     between. `graphs=False` runs the same pieces eagerly (on any device: how the CPU tests check the plumbing)."""
     def __init__(self, model: nn.Module, graphs: bool = True): self.model, self.graphs, self.use_graphs = model, {}, graphs
 
-    def _capture(self, core, args):
-        if not self.use_graphs: return None, None, core
+    def _capture(self, core, args) -> tuple:
+        "(core, graph, its input tensors, its output tensors); with `graphs=False` only the core."
+        if not self.use_graphs: return core, None, None, None
         static = tuple(a.detach().clone() for a in args)
         s = torch.cuda.Stream(); s.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(s):                                # warm-up off the capture (cuDNN picks its kernels)
@@ -396,16 +397,16 @@ class GraphedForward:
         torch.cuda.current_stream().wait_stream(s)
         g = torch.cuda.CUDAGraph()
         with torch.cuda.graph(g): out = core(*static)
-        return g, static, (core, out)
+        return core, g, static, out
 
     def _run(self, key, make_core, args) -> tuple:
-        "The outputs of the core under `key` (captured from `make_core()` the first time) on `args`, and the core."
+        "(outputs, core) of the core under `key` (captured from `make_core()` the first time) on `args`."
         if key not in self.graphs: self.graphs[key] = self._capture(make_core(), args)
-        g, static, out = self.graphs[key]
-        if g is None: return out(*args), out                      # eager pieces
+        core, g, static, out = self.graphs[key]
+        if g is None: return core(*args), core                    # the pieces eagerly
         for d, a in zip(static, args): d.copy_(a)
         g.replay()
-        return out[1], out[0]
+        return out, core
 
     @torch.no_grad()
     def __call__(self, batch: dict, vertices, geom: dict) -> Gaussians:
