@@ -347,7 +347,7 @@ def _group(state: dict, g: str) -> dict: return {k.split('.', 1)[1]: v for k, v 
 
 class _ModelCore(nn.Module):
     """The model's forward as a function of tensors only (what CUDA graphs capture). With `first` (a `decoder.feedback`
-    model) it is the first pass alone, returning its `_state` in the order of `self.names` (set by the first call)."""
+    model) it is the first pass alone, returning its `_state` in the order of `self.state_names` (set by each call)."""
     def __init__(self, model, cameras, keys, first: bool = False):
         super().__init__()
         self.model, self.size, self.names, self.keys, self.first = model, (cameras.width, cameras.height), cameras.names, keys, first
