@@ -52,14 +52,15 @@ def refine_avatar(run: Run, batch: dict, steps: int = 200, lr: Optional[float] =
     N = base['offsets'].shape[1]
     res = {k: torch.zeros(1, N, *shape, device=run.device, requires_grad=True)
            for k, shape in (('offsets', (3,)), ('log_scales', (3,)), ('opacity', ()), ('sh', tuple(base['sh'].shape[2:])))}
-    if lr is None: lr = refine_lr(pose_outputs(run, verts, base, batch['cameras']).means, batch['cameras'], step_px)
+    with torch.no_grad(): means0 = pose_outputs(run, verts, base, batch['cameras']).means      # the feed-forward centres
+    if lr is None: lr = refine_lr(means0, batch['cameras'], step_px)
     opt = torch.optim.Adam(res.values(), lr=lr)
     loss_fn = AvatarLoss.from_config(cfg)
     imgs, masks = batch['images'].flatten(0, 1), batch['masks'].flatten(0, 1)
     if follow_colour:                                        # the colour read at the feed-forward centres, to be moved from
         enc = unwrap(model or run.model).encoder
         read = lambda means: rgb_to_sh(enc.colour_at(batch['images'], means, batch['cameras'], geom))
-        with torch.no_grad(): sh0 = read(pose_outputs(run, verts, base, batch['cameras']).means)
+        with torch.no_grad(): sh0 = read(means0)
     def current():
         g = pose_outputs(run, verts, dict(offsets=base['offsets'] + res['offsets'], rotations=base['rotations'],
                                           log_scales=base['log_scales'] + res['log_scales'],
