@@ -63,8 +63,9 @@ def refine_settings() -> dict:
     "`refine_avatar`'s defaults (stored with refined results: a benchmark does not reuse results refined with other settings)."
     import inspect
     from nlfgs.refine import refine_avatar
-    return {k: p.default for k, p in inspect.signature(refine_avatar).parameters.items()
-            if p.default is not inspect.Parameter.empty and k not in ('steps', 'model')}
+    import json
+    return json.loads(json.dumps({k: p.default for k, p in inspect.signature(refine_avatar).parameters.items()   # as stored: tuples are lists
+                                  if p.default is not inspect.Parameter.empty and k not in ('steps', 'model')}))
 
 def evaluate_subject(run, subject: str, scales=(1, 2, 4), lpips=None, keep_renders: bool = False, refine_steps: int = 0,
                      refine_kw: Optional[dict] = None) -> dict:

@@ -5,9 +5,10 @@
 # %% ../nbs/08c_refine.ipynb #c8r00003
 from __future__ import annotations
 import dataclasses, math, time
-from typing import Optional
+from typing import Optional, Sequence
 
 import torch
+import torch.nn.functional as F
 
 from .core import Gaussians, rgb_to_sh, shift_dc
 from .run import Run, unwrap, subject_geometry, render_views, autocast_for
@@ -16,7 +17,7 @@ from .decoder import decoder_to_template_inputs
 from .losses import AvatarLoss
 
 # %% auto #0
-__all__ = ['decode', 'pose_outputs', 'refine_lr', 'refine_avatar']
+__all__ = ['REFINE_FIELDS', 'decode', 'pose_outputs', 'refine_lr', 'refine_avatar']
 
 # %% ../nbs/08c_refine.ipynb #c8r00006
 @torch.no_grad()
@@ -38,23 +39,31 @@ def refine_lr(means: torch.Tensor, cameras, step_px: float = 1.25) -> float:
     fp = footprint_3d(means.detach(), cameras)
     return step_px * float(fp[fp > 0].median()) if (fp > 0).any() else 5e-3
 
+REFINE_FIELDS = ('offsets', 'offsets_normal', 'log_scales', 'opacity', 'sh')
+
 def refine_avatar(run: Run, batch: dict, steps: int = 200, lr: Optional[float] = None, w_prior: float = 0.,
-                  model=None, follow_colour: bool = False, step_px: float = 1.25) -> tuple[Gaussians, dict]:
+                  model=None, follow_colour: bool = False, step_px: float = 1.25,
+                  fields: Sequence[str] = ('offsets', 'log_scales', 'opacity', 'sh')) -> tuple[Gaussians, dict]:
     """Refine the feed-forward avatar of `batch` (one subject) for `steps` steps on per-Gaussian residuals with Adam at
     `lr` (None: `refine_lr` of the avatar, a step of `step_px` input pixels). With `follow_colour` a Gaussian moved by its
     offset residual reads its input colour where it now is, as the network's Gaussians do with `decoder.colour_at_offsets`
-    (measured on the CPU at 128 px: the same held-out PSNR, 15% slower)."""
+    (measured on the CPU at 128 px: the same held-out PSNR, 15% slower). `fields`: the residuals refined, some of
+    `REFINE_FIELDS` (`offsets_normal`: the offset along each face's normal only, in place of `offsets`); the others stay zero."""
+    fields = tuple(fields)
+    if not fields or set(fields) - set(REFINE_FIELDS) or {'offsets', 'offsets_normal'} <= set(fields):
+        raise ValueError(f"refine_avatar: fields must be some of {REFINE_FIELDS} ('offsets' or 'offsets_normal', not both), got {list(fields)}")
     cfg = run.cfg
     sync = torch.cuda.synchronize if run.device.type == 'cuda' else (lambda: None)
     sync(); t0 = time.perf_counter()
     verts, base, geom = decode(run, batch, model)
     logit = torch.logit(base['opacities'].clamp(1e-4, 1 - 1e-4))
     N = base['offsets'].shape[1]
-    res = {k: torch.zeros(1, N, *shape, device=run.device, requires_grad=True)
-           for k, shape in (('offsets', (3,)), ('log_scales', (3,)), ('opacity', ()), ('sh', tuple(base['sh'].shape[2:])))}
+    shapes = dict(offsets=(3,), offsets_normal=(1,), log_scales=(3,), opacity=(), sh=tuple(base['sh'].shape[2:]))
+    res = {k: torch.zeros(1, N, *shape, device=run.device, requires_grad=k in fields) for k, shape in shapes.items()}
+    offset_res = lambda: res['offsets'] + F.pad(res['offsets_normal'], (2, 0))     # the face frame's z axis: its normal
     with torch.no_grad(): means0 = pose_outputs(run, verts, base, batch['cameras']).means      # the feed-forward centres
     if lr is None: lr = refine_lr(means0, batch['cameras'], step_px)
-    opt = torch.optim.Adam(res.values(), lr=lr)
+    opt = torch.optim.Adam([res[k] for k in fields], lr=lr)
     loss_fn = AvatarLoss.from_config(cfg)
     imgs, masks = batch['images'].flatten(0, 1), batch['masks'].flatten(0, 1)
     if follow_colour:                                        # the colour read at the feed-forward centres, to be moved from
@@ -62,7 +71,7 @@ def refine_avatar(run: Run, batch: dict, steps: int = 200, lr: Optional[float] =
         read = lambda means: rgb_to_sh(enc.colour_at(batch['images'], means, batch['cameras'], geom))
         with torch.no_grad(): sh0 = read(means0)
     def current():
-        g = pose_outputs(run, verts, dict(offsets=base['offsets'] + res['offsets'], rotations=base['rotations'],
+        g = pose_outputs(run, verts, dict(offsets=base['offsets'] + offset_res(), rotations=base['rotations'],
                                           log_scales=base['log_scales'] + res['log_scales'],
                                           opacities=torch.sigmoid(logit + res['opacity']), sh=base['sh'] + res['sh']),
                          batch['cameras'])
@@ -76,7 +85,7 @@ def refine_avatar(run: Run, batch: dict, steps: int = 200, lr: Optional[float] =
         if it in (0, steps): psnrs.append(float(terms['psnr']))
         if it == steps: break
         if w_prior:
-            total = total + w_prior * (((res['offsets'] / .01) ** 2).sum(-1).mean() + (res['log_scales'] ** 2).sum(-1).mean()
+            total = total + w_prior * (((offset_res() / .01) ** 2).sum(-1).mean() + (res['log_scales'] ** 2).sum(-1).mean()
                                        + (res['opacity'] ** 2).mean() + (res['sh'] ** 2).sum((-1, -2)).mean())
         opt.zero_grad(set_to_none=True); total.backward(); opt.step()
     with torch.no_grad(): g = current().detach()
