@@ -89,6 +89,7 @@ class DecoderConfig:
     colour_at_offsets: bool = False  # read each Gaussian's input colour where its offset puts it, not at its bound point
     feedback: int = 0              # render-and-compare updates after the first pass (`nlfgs.decoder.FeedbackHead`; 0: off)
     feedback_hidden: int = 64      # their MLP's width
+    feedback_grad: bool = False    # each update also reads every Gaussian's gradient of the input views' loss (`nlfgs.run.render_gradients`)
 
 # %% ../nbs/00_core.ipynb #cfc18202
 @dataclass

@@ -33,8 +33,8 @@ from .checkpoint import atomic_torch_save
 
 # %% auto #0
 __all__ = ['set_seed', 'resolve_device', 'StepTimer', 'AvatarModel', 'unwrap', 'body_vertices', 'render_views',
-           'setup_distributed', 'to_device', 'autocast_for', 'subjects_of', 'make_dataset', 'Run', 'setup_run',
-           'compile_cache_dir', 'compile_model', 'subject_fit', 'fit_subject', 'vertices_of', 'posed_body',
+           'render_gradients', 'setup_distributed', 'to_device', 'autocast_for', 'subjects_of', 'make_dataset', 'Run',
+           'setup_run', 'compile_cache_dir', 'compile_model', 'subject_fit', 'fit_subject', 'vertices_of', 'posed_body',
            'subject_geometry', 'select_items', 'SubjectCache', 'tiny_overrides', 'model_inputs', 'GraphedForward',
            'graphs_for_inference', 'model_forward', 'checkpoint_path', 'log_folder', 'cli_parser', 'config_from_args']
 
@@ -70,8 +70,8 @@ class AvatarModel(nn.Module):
         self.cfg, self.template = cfg, template
         self.encoder = AvatarEncoder(cfg)
         self.decoder = GaussianDecoder.from_config(cfg, self.encoder.out_dim, init_log_scales=template.init_log_scales)
-        self.feedback = (FeedbackHead(self.encoder.out_dim, hidden_dim=cfg.decoder.feedback_hidden)   # `decoder.feedback`
-                         if cfg.decoder.feedback else None)
+        self.feedback = (FeedbackHead(self.encoder.out_dim, n_res=8 + 10 * cfg.decoder.feedback_grad,   # `decoder.feedback`
+                                      hidden_dim=cfg.decoder.feedback_hidden) if cfg.decoder.feedback else None)
         self.fits = nn.ModuleDict()            # per subject: the clothed body (`nlfgs.fit.SubjectFit`), fit.mode=silhouette
 
     def forward(self, batch: dict, vertices: torch.Tensor, timer=None, geom: dict | None = None):
@@ -103,12 +103,17 @@ def place(self: AvatarModel, batch: dict, enc: dict, vertices, dec: dict):
     return filter_3d(gs, batch['cameras'], self.cfg.render.filter_3d), dec     # no Gaussian thinner than the inputs' pixels
 
 @patch
-def feedback_residuals(self: AvatarModel, batch: dict, enc: dict, gs: Gaussians) -> torch.Tensor:
-    "What the `FeedbackHead` reads: the `render_residuals` (B,N,8) of Gaussians `gs` rendered into the input views without gradients."
+def feedback_residuals(self: AvatarModel, batch: dict, enc: dict, gs: Gaussians, vertices=None) -> torch.Tensor:
+    """What the `FeedbackHead` reads: the `render_residuals` (B,N,8) of Gaussians `gs` rendered into the input views
+    without gradients; with `decoder.feedback_grad` also their `render_gradients` (B,N,10) (face frames of `vertices`)."""
     cams = batch['cameras']
+    if self.cfg.decoder.feedback_grad:
+        grads, (rgb, alpha) = render_gradients(gs, batch, self.cfg, self.template.frames(vertices.detach().float()), enc['geom']['seen'])
+    else:
+        with torch.no_grad(): rgb, alpha = render_views(gs.detach(), cams, self.cfg)
     with torch.no_grad():
-        rgb, alpha = render_views(gs.detach(), cams, self.cfg)
-        return render_residuals(batch['images'], batch['masks'], rgb, alpha, gs.means.detach(), cams, enc['geom']['wn'])
+        res = render_residuals(batch['images'], batch['masks'], rgb, alpha, gs.means.detach(), cams, enc['geom']['wn'])
+    return torch.cat([res, grads], -1) if self.cfg.decoder.feedback_grad else res
 
 @patch
 def feedback_update(self: AvatarModel, batch: dict, enc: dict, vertices, res: torch.Tensor, out: dict, dec: dict):
@@ -123,7 +128,7 @@ def feedback_update(self: AvatarModel, batch: dict, enc: dict, vertices, res: to
 def feedback_step(self: AvatarModel, batch: dict, enc: dict, vertices, gs: Gaussians, out: dict, dec: dict):
     """One `decoder.feedback` update: Gaussians `gs` (of outputs `out`, made from the decoder's `dec`) rendered into the
     input views without gradients, their residuals to the `FeedbackHead`, its changes applied to `dec`, placed again."""
-    return self.feedback_update(batch, enc, vertices, self.feedback_residuals(batch, enc, gs), out, dec)
+    return self.feedback_update(batch, enc, vertices, self.feedback_residuals(batch, enc, gs, vertices), out, dec)
 
 @patch
 def colour_at_offsets(self: AvatarModel, batch: dict, enc: dict, gs: Gaussians, dec: dict):
@@ -150,6 +155,31 @@ def render_views(gaussians: Gaussians, cameras: Cameras, cfg: Config):
     out = render_batch(gaussians, cameras, background=cfg.render.background, backend=cfg.render.backend,
                        sh_degree=cfg.decoder.sh_degree, eps2d=cfg.render.eps2d, antialiased=cfg.render.antialias)
     return out.rgb.permute(0, 1, 4, 2, 3), out.alpha.permute(0, 1, 4, 2, 3)
+
+def render_gradients(gs: Gaussians, batch: dict, cfg: Config, frames: torch.Tensor, seen: torch.Tensor):
+    """Each Gaussian's gradient (B,N,10) of the input views' loss (`train.weight_rgb` L1 of colour plus `train.weight_mask` L1
+    of alpha against the masks) with respect to its centre (in its face's frame: `frames` (B,N,3,3), local to world),
+    log-scales, opacity logit and colour: what one gradient step would change (`decoder.feedback_grad`, after G3R's
+    gradient-guided updates). Each group is divided by its RMS over the person's `seen` (B,N,1) Gaussians and
+    compressed with asinh; unseen Gaussians read 0. Also the render (rgb, alpha); no gradient leaves this function."""
+    with torch.enable_grad():
+        m = gs.means.detach().float().requires_grad_()
+        ls = gs.scales.detach().float().clamp_min(1e-12).log().requires_grad_()
+        ol = torch.logit(gs.opacities.detach().float().clamp(1e-4, 1 - 1e-4)).requires_grad_()
+        sh = gs.sh.detach().float()
+        dc = sh[..., 0, :].clone().requires_grad_()
+        g = Gaussians(m, gs.quats.detach().float(), ls.exp(), torch.sigmoid(ol), torch.cat([dc[..., None, :], sh[..., 1:, :]], -2))
+        rgb, alpha = render_views(g, batch['cameras'], cfg)
+        loss = (cfg.train.weight_rgb * (rgb - batch['images']).abs().mean()
+                + cfg.train.weight_mask * (alpha - batch['masks'].to(alpha)).abs().mean())
+        gm, gl, go, gd = torch.autograd.grad(loss, [m, ls, ol, dc])
+    s = seen.float()
+    def norm(x):                                           # (B,N,k): a unit RMS over the seen Gaussians, asinh-compressed
+        x = x * s
+        rms = ((x ** 2).sum((1, 2), keepdim=True) / (s.sum(1, keepdim=True) * x.shape[-1]).clamp_min(1)).sqrt()
+        return torch.asinh(x / (rms + 1e-30))
+    local = torch.einsum('bnji,bnj->bni', frames.float(), gm)            # world -> face frame: R^T g
+    return torch.cat([norm(local), norm(gl), norm(go[..., None]), norm(gd)], -1).detach(), (rgb.detach(), alpha.detach())
 
 # %% ../nbs/08_run.ipynb #3cbe9029
 def setup_distributed(device: torch.device) -> tuple[int, int]:
@@ -419,7 +449,7 @@ class GraphedForward:
         st = dict(zip(core.state_names, out))
         names = sorted(k for k in st if not k.startswith('gs.'))
         for _ in range(n):                                        # render (eager), compare, update (graphed)
-            res = self.model.feedback_residuals(batch, dict(geom=geom), Gaussians(*(st[f'gs.{k}'] for k in _GS)))
+            res = self.model.feedback_residuals(batch, dict(geom=geom), Gaussians(*(st[f'gs.{k}'] for k in _GS)), vertices)
             upd, fcore = self._run(key + ('feedback',), lambda: _FeedbackCore(self.model, c, keys, names),
                                    args + tuple(st[k] for k in names) + (res,))
             st.update(zip(fcore.state_names, upd))
