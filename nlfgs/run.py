@@ -30,6 +30,7 @@ from .render import render_batch, filter_3d
 from .data import collate_avatar
 from .fit import SubjectFit, FittedBody, fit_silhouettes, fit_settings
 from .checkpoint import atomic_torch_save
+from .losses import l1_loss, mask_loss
 
 # %% auto #0
 __all__ = ['set_seed', 'resolve_device', 'StepTimer', 'AvatarModel', 'unwrap', 'body_vertices', 'render_views',
@@ -106,14 +107,14 @@ def place(self: AvatarModel, batch: dict, enc: dict, vertices, dec: dict):
 def feedback_residuals(self: AvatarModel, batch: dict, enc: dict, gs: Gaussians, vertices=None) -> torch.Tensor:
     """What the `FeedbackHead` reads: the `render_residuals` (B,N,8) of Gaussians `gs` rendered into the input views
     without gradients; with `decoder.feedback_grad` also their `render_gradients` (B,N,10) (face frames of `vertices`)."""
-    cams = batch['cameras']
+    cams, grads = batch['cameras'], None
     if self.cfg.decoder.feedback_grad:
         grads, (rgb, alpha) = render_gradients(gs, batch, self.cfg, self.template.frames(vertices.detach().float()), enc['geom']['seen'])
     else:
         with torch.no_grad(): rgb, alpha = render_views(gs.detach(), cams, self.cfg)
     with torch.no_grad():
         res = render_residuals(batch['images'], batch['masks'], rgb, alpha, gs.means.detach(), cams, enc['geom']['wn'])
-    return torch.cat([res, grads], -1) if self.cfg.decoder.feedback_grad else res
+    return res if grads is None else torch.cat([res, grads], -1)
 
 @patch
 def feedback_update(self: AvatarModel, batch: dict, enc: dict, vertices, res: torch.Tensor, out: dict, dec: dict):
@@ -170,8 +171,7 @@ def render_gradients(gs: Gaussians, batch: dict, cfg: Config, frames: torch.Tens
         dc = sh[..., 0, :].clone().requires_grad_()
         g = Gaussians(m, gs.quats.detach().float(), ls.exp(), torch.sigmoid(ol), torch.cat([dc[..., None, :], sh[..., 1:, :]], -2))
         rgb, alpha = render_views(g, batch['cameras'], cfg)
-        loss = (cfg.train.weight_rgb * (rgb - batch['images']).abs().mean()
-                + cfg.train.weight_mask * (alpha - batch['masks'].to(alpha)).abs().mean())
+        loss = cfg.train.weight_rgb * l1_loss(rgb, batch['images']) + cfg.train.weight_mask * mask_loss(alpha, batch['masks'])
         gm, gl, go, gd = torch.autograd.grad(loss, [m, ls, ol, dc])
     s = seen.float()
     def norm(x):                                           # (B,N,k): a unit RMS over the seen Gaussians, asinh-compressed
