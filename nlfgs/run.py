@@ -104,7 +104,7 @@ def place(self: AvatarModel, batch: dict, enc: dict, vertices, dec: dict):
     return filter_3d(gs, batch['cameras'], self.cfg.render.filter_3d), dec     # no Gaussian thinner than the inputs' pixels
 
 @patch
-def feedback_residuals(self: AvatarModel, batch: dict, enc: dict, gs: Gaussians, vertices=None) -> torch.Tensor:
+def feedback_residuals(self: AvatarModel, batch: dict, enc: dict, gs: Gaussians, vertices) -> torch.Tensor:
     """What the `FeedbackHead` reads: the `render_residuals` (B,N,8) of Gaussians `gs` rendered into the input views
     without gradients; with `decoder.feedback_grad` also their `render_gradients` (B,N,10) (face frames of `vertices`)."""
     cams, grads = batch['cameras'], None
