@@ -25,7 +25,8 @@ from .core import rgb_to_sh
 # %% auto #0
 __all__ = ['KEYS', 'view_set_metrics', 'mask_interior', 'edge_metrics', 'refine_settings', 'evaluate_subject', 'subject_config',
            'benchmark_subject', 'aggregate', 'markdown_table', 'benchmark', 'benchmark_grid', 'bare_avatar',
-           'bare_avatar_metrics', 'benchmark_cli']
+           'bare_avatar_metrics', 'exact_geometry_colours', 'exact_geometry_views', 'exact_geometry_metrics',
+           'benchmark_cli']
 
 # %% ../nbs/10_benchmark.ipynb #b3n00006
 @torch.no_grad()
@@ -273,6 +274,96 @@ def bare_avatar_metrics(cfg: Config, root, subject: str, sweep_shift: int = 0) -
     run = setup_run(c)
     b = to_device(collate_avatar([make_dataset(c, 'all', eval_views=True, eval_prefix='eval_')[0]]), run.device)
     return view_set_metrics(run, bare_avatar(run, b, sweep_shift), b)[0]
+
+# %% ../nbs/10_benchmark.ipynb #xg0000a2
+def _bilinear(img: torch.Tensor, uv: np.ndarray) -> np.ndarray:
+    "Colours (N,3) of `img` (3,H,W) at pixel positions `uv` (N,2) (pixel centres at +0.5; clamped at the borders)."
+    H, W = img.shape[-2:]
+    g = torch.from_numpy(uv).float() / torch.tensor([W, H], dtype=torch.float32) * 2 - 1
+    return F.grid_sample(img.float()[None], g[None, None], align_corners=False, padding_mode='border')[0, :, 0].T.double().numpy()
+
+def exact_geometry_colours(renderer, images: torch.Tensor, cameras, points: np.ndarray, normals: np.ndarray,
+                           tol: float = 2e-3, power: float = 4.) -> tuple:
+    """The input views' colour (N,3) at surface `points` (N,3) with unit `normals` (N,3), blended over the views of
+    `images` (V,3,H,W) and unbatched `cameras` that see each point (the first hit of `renderer`'s mesh on the ray from the
+    camera, within `tol` metres + 0.1%), weighted by the cosine of their ray to the normal to the `power`; and which
+    points some view sees (N,) (the colour of the others is 0)."""
+    acc, wsum = np.zeros((len(points), 3)), np.zeros(len(points))
+    for i in range(cameras.num_views):
+        vm, K = cameras.viewmats[i].double().numpy(), cameras.Ks[i].double().numpy()
+        c = -vm[:3, :3].T @ vm[:3, 3]
+        ray = points - c; dist = np.linalg.norm(ray, axis=1); ray = ray / dist[:, None]
+        _, _, t = renderer.cast_rays(np.broadcast_to(c, points.shape), ray)
+        cos = np.clip(-(ray * normals).sum(1), 0, 1)
+        w = (np.abs(t - dist) < tol + 1e-3 * dist) * (cos > .05) * cos ** power
+        pc = points @ vm[:3, :3].T + vm[:3, 3]
+        acc += w[:, None] * _bilinear(images[i].cpu(), (pc[:, :2] / pc[:, 2:]) @ K[:2, :2].T + K[:2, 2]); wsum += w
+    seen = wsum > 0
+    return np.where(seen[:, None], acc / np.maximum(wsum, 1e-12)[:, None], 0.), seen
+
+def exact_geometry_views(renderer, images: torch.Tensor, cameras, targets, ssaa: int = 2, background=(1., 1., 1.)) -> dict:
+    """Image-based renders of the unbatched cameras `targets` from the input views (`images`, `cameras`) on the true surface
+    (`renderer`: the subject's shaded `MeshRenderer`), `ssaa`^2 samples a pixel (see above): (V,3,H,W) `rgb`,
+    `rgb_truth_fill`, `truth`; `unseen` (V,1,H,W), the share of a pixel's samples on surface no input view sees."""
+    from nlfgs.meshrender import camera_rays
+    Vx, Fx = renderer.vertices, renderer.faces
+    fn = np.cross(Vx[Fx[:, 1]] - Vx[Fx[:, 0]], Vx[Fx[:, 2]] - Vx[Fx[:, 0]])
+    fn /= np.linalg.norm(fn, axis=1, keepdims=True) + 1e-12
+    H, W, bg = targets.height, targets.width, np.asarray(background, np.float64)
+    big = targets.resize(W * ssaa, H * ssaa)
+    pool = lambda x: torch.from_numpy(x.reshape(H, ssaa, W, ssaa, -1).mean((1, 3))).permute(2, 0, 1).float()
+    out = {k: [] for k in ('rgb', 'rgb_truth_fill', 'truth', 'unseen')}
+    for v in range(targets.num_views):
+        o, d = camera_rays(big.Ks[v].double().numpy(), big.viewmats[v].double().numpy(), W * ssaa, H * ssaa, np.float64)
+        face, bary, t = renderer.cast_rays(o, d)
+        hit = face >= 0
+        X = o[hit] + t[hit, None].astype(np.float64) * d[hit]
+        truth = np.asarray(renderer.shade(face[hit], bary[hit]), np.float64)
+        col, seen = exact_geometry_colours(renderer, images, cameras, X, fn[face[hit]])
+        fill = col[seen].mean(0) if seen.any() else bg
+        def image(c):
+            full = np.broadcast_to(bg, (len(hit), 3)).copy(); full[hit] = c
+            return pool(full)
+        out['rgb'].append(image(np.where(seen[:, None], col, fill)))
+        out['rgb_truth_fill'].append(image(np.where(seen[:, None], col, truth)))
+        out['truth'].append(image(truth))
+        uns = np.zeros((len(hit), 1)); uns[hit] = ~seen[:, None]
+        out['unseen'].append(pool(uns))
+    return {k: torch.stack(v) for k, v in out.items()}
+
+def exact_geometry_metrics(cfg: Config, root, subject: str, scale: int = 1, ssaa: Optional[int] = None,
+                           views: Optional[Sequence[int]] = None) -> dict:
+    """Held-out ring (at `scale` times `cfg.data.image_size`) metrics of `exact_geometry_views` for a synthetic `subject` of `root`
+    (its `spec.json` rebuilds the true surface with `cfg`'s body model): `psnr_masked`, `psnr`, `ssim_masked`,
+    `psnr_interior` of `rgb`; `psnr_masked_truth_fill`; `psnr_masked_check` (of `truth`); `unseen_share` (of the mask's
+    pixels); `views`: some of the ring's views only. `ssaa` (samples a pixel along each side): by default those of the
+    stored targets (rendered with 2 up to 1024 px, then area-resized), so that `truth` is the target itself."""
+    from nlfgs.synth import posed_subject
+    from nlfgs.body import body_model_from_config
+    from nlfgs.meshrender import MeshRenderer
+    from nlfgs.data import AvatarDataset, cameras_from_json, load_cameras_json
+    sp = Path(root) / subject / 'spec.json'
+    if not sp.is_file():
+        raise FileNotFoundError(f"exact_geometry_metrics: {sp} is missing; the true surface is known for synthetic subjects only (nlfgs_synth)")
+    ps = posed_subject(body_model_from_config(apply_overrides(cfg, ['sys.device=cpu'])), json.loads(sp.read_text()))
+    size = cfg.data.image_size
+    it = AvatarDataset(root, [subject], eval_views=True, image_size=size, eval_size=size * scale, background=cfg.render.background)[0]
+    idx = list(range(it['eval_cameras'].num_views)) if views is None else list(views)
+    ec = it['eval_cameras']; targets = ec.views(idx)
+    if ssaa is None:
+        stored = cameras_from_json(load_cameras_json(Path(root) / subject / 'cameras.json'), ec.names[:1]).width
+        ssaa = max(1, (2 if stored <= 1024 else 1) * stored // ec.width)
+    r = exact_geometry_views(MeshRenderer(ps['V'], ps['F'], shader=ps['shader']), it['images'], it['cameras'], targets, ssaa,
+                             cfg.render.background)
+    gt, mask = it['eval_images'][idx], it['eval_masks'][idx]
+    m = image_metrics(r['rgb'], gt, mask, background=cfg.render.background)
+    m.pop('background', None)
+    m.update(edge_metrics(r['rgb'], gt, mask, round(2 * ec.width / size)))
+    m['psnr_masked_truth_fill'] = float(psnr(r['rgb_truth_fill'], gt, mask))
+    m['psnr_masked_check'] = float(psnr(r['truth'], gt, mask))
+    inside = mask > .5
+    m['unseen_share'] = float(r['unseen'][inside].mean())
+    return m
 
 # %% ../nbs/10_benchmark.ipynb #b3n00020
 def benchmark_cli(argv: Optional[Sequence[str]] = None):

@@ -26,8 +26,8 @@ from .garments import (GARMENT_CLASSES, SKIN_TONES, HAIR_COLORS, Part, rest_body
 # %% auto #0
 __all__ = ['POSES', 'SYNTH_VERSION', 'SUITES', 'DEMO_SPEC', 'pose_params', 'sample_spec', 'build_parts', 'pose_parts',
            'baked_shading', 'part_albedo', 'subject_shader', 'subject_cameras', 'pose_view_cameras', 'noisy_fit',
-           'subject_params', 'silhouette_outside', 'render_synth_subject', 'make_synth_subject', 'spec_hash',
-           'population_specs', 'is_current', 'make_population', 'ensure_suite', 'suite_names', 'synth_cli',
+           'subject_params', 'silhouette_outside', 'posed_subject', 'render_synth_subject', 'make_synth_subject',
+           'spec_hash', 'population_specs', 'is_current', 'make_population', 'ensure_suite', 'suite_names', 'synth_cli',
            'make_synth_demo', 'ensure_subject']
 
 # %% ../nbs/02f_synth.ipynb #s7n00006
@@ -205,15 +205,22 @@ def silhouette_outside(bm, params, cams, masks) -> float:
     return float((m & ~sil).sum() / max(m.sum(), 1))
 
 # %% ../nbs/02f_synth.ipynb #s7n00017
+def posed_subject(bm, spec: dict) -> dict:
+    """A subject in its training pose: `parts`, `params`, world vertices `V`, faces `F`, its `shader` (shading baked with
+    the subject's own random stream) and that stream `rng`, for the draws that follow (the estimated fit)."""
+    body, parts = build_parts(bm, spec)
+    rest = np.concatenate([pt.verts for pt in parts])
+    params = subject_params(spec, spec['train_pose'])
+    V, F, fp = pose_parts(bm, parts, params)
+    rng = np.random.default_rng([spec['seed'], spec['index'], 11])
+    shader = subject_shader(parts, spec, body['J'], F, fp, rest, baked_shading(V, F, spec['light'], rng))
+    return dict(parts=parts, params=params, V=V, F=F, shader=shader, rng=rng)
+
 def render_synth_subject(bm, spec: dict, image_size: int = 512, eval_size: int = 512, x4_size: int = 0, num_eval_views: int = 16,
                          fit_noise=(3., .3, .01), ssaa: int = 2, num_sup_views: int = 0) -> dict:
     "Pose, shade and render one subject into all its views; its exact and estimated fits; a few statistics."
-    body, parts = build_parts(bm, spec)
-    rest = np.concatenate([pt.verts for pt in parts])
-    p_train = subject_params(spec, spec['train_pose'])
-    V, F, fp = pose_parts(bm, parts, p_train)
-    rng = np.random.default_rng([spec['seed'], spec['index'], 11])
-    shader = subject_shader(parts, spec, body['J'], F, fp, rest, baked_shading(V, F, spec['light'], rng))
+    ps = posed_subject(bm, spec)
+    parts, p_train, V, F, shader, rng = (ps[k] for k in ('parts', 'params', 'V', 'F', 'shader', 'rng'))
     groups = subject_cameras((V.min(0) + V.max(0)) / 2, image_size, eval_size, x4_size, num_eval_views, num_sup_views)
     renderer, images = MeshRenderer(V, F, shader=shader), {}
     for g in groups: images.update(zip(g.names, renderer.render(g, ssaa=ssaa if g.width <= 1024 else 1)))
