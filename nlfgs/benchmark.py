@@ -26,7 +26,7 @@ from .core import rgb_to_sh
 __all__ = ['KEYS', 'view_set_metrics', 'mask_interior', 'edge_metrics', 'refine_settings', 'evaluate_subject', 'subject_config',
            'benchmark_subject', 'aggregate', 'markdown_table', 'benchmark', 'benchmark_grid', 'bare_avatar',
            'bare_avatar_metrics', 'exact_geometry_colours', 'exact_geometry_views', 'exact_geometry_metrics',
-           'benchmark_cli']
+           'exact_geometry_figure', 'benchmark_cli']
 
 # %% ../nbs/10_benchmark.ipynb #b3n00006
 @torch.no_grad()
@@ -331,39 +331,65 @@ def exact_geometry_views(renderer, images: torch.Tensor, cameras, targets, ssaa:
         out['unseen'].append(pool(uns))
     return {k: torch.stack(v) for k, v in out.items()}
 
-def exact_geometry_metrics(cfg: Config, root, subject: str, scale: int = 1, ssaa: Optional[int] = None,
-                           views: Optional[Sequence[int]] = None) -> dict:
-    """Held-out ring (at `scale` times `cfg.data.image_size`) metrics of `exact_geometry_views` for a synthetic `subject` of `root`
-    (its `spec.json` rebuilds the true surface with `cfg`'s body model): `psnr_masked`, `psnr`, `ssim_masked`,
-    `psnr_interior` of `rgb`; `psnr_masked_truth_fill`; `psnr_masked_check` (of `truth`); `unseen_share` (of the mask's
-    pixels); `views`: some of the ring's views only. `ssaa` (samples a pixel along each side): by default those of the
-    stored targets (rendered with 2 up to 1024 px, then area-resized), so that `truth` is the target itself."""
+def _exact_geometry_subject(cfg: Config, root, subject: str, scale: int = 1, bm=None) -> tuple:
+    """(the true surface's shaded `MeshRenderer`, the subject's dataset item with its ring at `scale` times the input size,
+    the samples a pixel along each side of the stored targets: 2 up to 1024 px, then area-resized)."""
     from nlfgs.synth import posed_subject
     from nlfgs.body import body_model_from_config
     from nlfgs.meshrender import MeshRenderer
     from nlfgs.data import AvatarDataset, cameras_from_json, load_cameras_json
     sp = Path(root) / subject / 'spec.json'
     if not sp.is_file():
-        raise FileNotFoundError(f"exact_geometry_metrics: {sp} is missing; the true surface is known for synthetic subjects only (nlfgs_synth)")
-    ps = posed_subject(body_model_from_config(apply_overrides(cfg, ['sys.device=cpu'])), json.loads(sp.read_text()))
+        raise FileNotFoundError(f"exact geometry: {sp} is missing; the true surface is known for synthetic subjects only (nlfgs_synth)")
+    ps = posed_subject(bm or body_model_from_config(apply_overrides(cfg, ['sys.device=cpu'])), json.loads(sp.read_text()))
     size = cfg.data.image_size
     it = AvatarDataset(root, [subject], eval_views=True, image_size=size, eval_size=size * scale, background=cfg.render.background)[0]
+    ec = it['eval_cameras']
+    stored = cameras_from_json(load_cameras_json(Path(root) / subject / 'cameras.json'), ec.names[:1]).width
+    return MeshRenderer(ps['V'], ps['F'], shader=ps['shader']), it, max(1, (2 if stored <= 1024 else 1) * stored // ec.width)
+
+def exact_geometry_metrics(cfg: Config, root, subject: str, scale: int = 1, ssaa: Optional[int] = None,
+                           views: Optional[Sequence[int]] = None) -> dict:
+    """Held-out ring (at `scale` times `cfg.data.image_size`) metrics of `exact_geometry_views` for a synthetic `subject` of
+    `root` (its `spec.json` rebuilds the true surface with `cfg`'s body model): `psnr_masked`, `psnr`, `ssim_masked`,
+    `psnr_interior` of `rgb`; `psnr_masked_truth_fill`; `psnr_masked_check` (of `truth`); `unseen_share` (of the mask's
+    pixels); `views`: some of the ring's views only. `ssaa` (samples a pixel along each side): by default those of the
+    stored targets, so that `truth` is the target itself."""
+    renderer, it, auto = _exact_geometry_subject(cfg, root, subject, scale)
     idx = list(range(it['eval_cameras'].num_views)) if views is None else list(views)
-    ec = it['eval_cameras']; targets = ec.views(idx)
-    if ssaa is None:
-        stored = cameras_from_json(load_cameras_json(Path(root) / subject / 'cameras.json'), ec.names[:1]).width
-        ssaa = max(1, (2 if stored <= 1024 else 1) * stored // ec.width)
-    r = exact_geometry_views(MeshRenderer(ps['V'], ps['F'], shader=ps['shader']), it['images'], it['cameras'], targets, ssaa,
-                             cfg.render.background)
+    r = exact_geometry_views(renderer, it['images'], it['cameras'], it['eval_cameras'].views(idx), ssaa or auto, cfg.render.background)
     gt, mask = it['eval_images'][idx], it['eval_masks'][idx]
     m = image_metrics(r['rgb'], gt, mask, background=cfg.render.background)
     m.pop('background', None)
-    m.update(edge_metrics(r['rgb'], gt, mask, round(2 * ec.width / size)))
+    m.update(edge_metrics(r['rgb'], gt, mask, scale * 2))
     m['psnr_masked_truth_fill'] = float(psnr(r['rgb_truth_fill'], gt, mask))
     m['psnr_masked_check'] = float(psnr(r['truth'], gt, mask))
-    inside = mask > .5
-    m['unseen_share'] = float(r['unseen'][inside].mean())
+    m['unseen_share'] = float(r['unseen'][mask > .5].mean())
     return m
+
+# %% ../nbs/10_benchmark.ipynb #xg0000a4
+def exact_geometry_figure(cfg: Config, root, views: Sequence[tuple], path=None, ssaa: Optional[int] = None):
+    """A picture (PNG at `path`): per (subject, ring view index) of `views`, the held-out target, its render from the input
+    views on the true surface (`exact_geometry_views`, with its masked PSNR) and, in red, the surface no input view sees."""
+    import matplotlib.pyplot as plt
+    from nlfgs.body import body_model_from_config
+    bm = body_model_from_config(apply_overrides(cfg, ['sys.device=cpu']))
+    fig, ax = plt.subplots(len(views), 3, figsize=(7.5, 2.9 * len(views)), squeeze=False)
+    for r, (s, v) in enumerate(views):
+        renderer, it, auto = _exact_geometry_subject(cfg, root, s, bm=bm)
+        out = exact_geometry_views(renderer, it['images'], it['cameras'], it['eval_cameras'].views(v), ssaa or auto, cfg.render.background)
+        gt, m = it['eval_images'][v:v + 1], it['eval_masks'][v:v + 1]
+        ys, xs = torch.nonzero(m[0, 0] > .5, as_tuple=True)
+        y0, x0 = max(int(ys.min()) - 8, 0), max(int(xs.min()) - 8, 0)
+        crop = lambda t: t[0].permute(1, 2, 0).clamp(0, 1).numpy()[y0:int(ys.max()) + 8, x0:int(xs.max()) + 8]
+        uns = out['unseen']; red = out['rgb'].clone(); red[:, 0] = torch.maximum(red[:, 0], uns[:, 0]); red[:, 1:] *= 1 - uns
+        for c, (img, title) in enumerate([(gt, f'{s}: held-out view'),
+                                          (out['rgb'], f'from the 4 inputs, true surface\n{float(psnr(out["rgb"], gt, m)):.1f} dB masked'),
+                                          (red, f'red: surface no input sees\n({float(uns[m > .5].mean()) * 100:.1f}% of the mask)')]):
+            ax[r, c].imshow(crop(img)); ax[r, c].set_title(title, fontsize=8); ax[r, c].axis('off')
+    plt.tight_layout()
+    if path: fig.savefig(path, dpi=80)
+    return fig
 
 # %% ../nbs/10_benchmark.ipynb #b3n00020
 def benchmark_cli(argv: Optional[Sequence[str]] = None):
