@@ -282,6 +282,12 @@ def _bilinear(img: torch.Tensor, uv: np.ndarray) -> np.ndarray:
     g = torch.from_numpy(uv).float() / torch.tensor([W, H], dtype=torch.float32) * 2 - 1
     return F.grid_sample(img.float()[None], g[None, None], align_corners=False, padding_mode='border')[0, :, 0].T.double().numpy()
 
+def _unit_face_normals(V: np.ndarray, F: np.ndarray) -> np.ndarray:
+    "Unit normals (F,3) of a mesh's faces (`nlfgs.toymesh`'s cross products, normalised)."
+    from nlfgs.toymesh import _fnormals
+    n = _fnormals(V, F)
+    return n / (np.linalg.norm(n, axis=1, keepdims=True) + 1e-12)
+
 def exact_geometry_colours(renderer, images: torch.Tensor, cameras, points: np.ndarray, normals: np.ndarray,
                            tol: float = 2e-3, power: float = 4.) -> tuple:
     """The input views' colour (N,3) at surface `points` (N,3) with unit `normals` (N,3), blended over the views of
@@ -306,9 +312,7 @@ def exact_geometry_views(renderer, images: torch.Tensor, cameras, targets, ssaa:
     (`renderer`: the subject's shaded `MeshRenderer`), `ssaa`^2 samples a pixel (see above): (V,3,H,W) `rgb`,
     `rgb_truth_fill`, `truth`; `unseen` (V,1,H,W), the share of a pixel's samples on surface no input view sees."""
     from nlfgs.meshrender import camera_rays
-    Vx, Fx = renderer.vertices, renderer.faces
-    fn = np.cross(Vx[Fx[:, 1]] - Vx[Fx[:, 0]], Vx[Fx[:, 2]] - Vx[Fx[:, 0]])
-    fn /= np.linalg.norm(fn, axis=1, keepdims=True) + 1e-12
+    fn = _unit_face_normals(renderer.vertices, renderer.faces)
     H, W, bg = targets.height, targets.width, np.asarray(background, np.float64)
     big = targets.resize(W * ssaa, H * ssaa)
     pool = lambda x: torch.from_numpy(x.reshape(H, ssaa, W, ssaa, -1).mean((1, 3))).permute(2, 0, 1).float()
