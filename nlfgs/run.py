@@ -79,6 +79,7 @@ class AvatarModel(nn.Module):
         timer = timer or StepTimer()
         gs, out, enc, dec = self.first_pass(batch, vertices, timer, geom)
         if self.cfg.decoder.feedback: enc = dict(enc, first=(gs, out))   # the first pass (`train.weight_first_pass`)
+        if self.cfg.decoder.feedback_grad: enc = dict(enc, frames=self.template.frames(vertices.detach().float()))  # once, not per update
         for _ in range(self.cfg.decoder.feedback):                  # render, compare, update (`decoder.feedback`)
             with timer('feedback'): gs, out, dec = self.feedback_step(batch, enc, vertices, gs, out, dec)
         return gs, out, enc
@@ -106,10 +107,12 @@ def place(self: AvatarModel, batch: dict, enc: dict, vertices, dec: dict):
 @patch
 def feedback_residuals(self: AvatarModel, batch: dict, enc: dict, gs: Gaussians, vertices) -> torch.Tensor:
     """What the `FeedbackHead` reads: the `render_residuals` (B,N,8) of Gaussians `gs` rendered into the input views
-    without gradients; with `decoder.feedback_grad` also their `render_gradients` (B,N,10) (face frames of `vertices`)."""
+    without gradients; with `decoder.feedback_grad` also their `render_gradients` (B,N,10) (face frames: `enc['frames']`,
+    made once by `forward`, or those of `vertices`)."""
     cams, grads = batch['cameras'], None
     if self.cfg.decoder.feedback_grad:
-        grads, (rgb, alpha) = render_gradients(gs, batch, self.cfg, self.template.frames(vertices.detach().float()), enc['geom']['seen'])
+        frames = enc['frames'] if 'frames' in enc else self.template.frames(vertices.detach().float())
+        grads, (rgb, alpha) = render_gradients(gs, batch, self.cfg, frames, enc['geom']['seen'])
     else:
         with torch.no_grad(): rgb, alpha = render_views(gs.detach(), cams, self.cfg)
     with torch.no_grad():
