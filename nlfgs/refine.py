@@ -17,7 +17,7 @@ from .decoder import decoder_to_template_inputs
 from .losses import AvatarLoss
 
 # %% auto #0
-__all__ = ['REFINE_FIELDS', 'decode', 'pose_outputs', 'refine_lr', 'refine_avatar']
+__all__ = ['REFINE_FIELDS', 'OFFSET_FIELDS', 'decode', 'pose_outputs', 'refine_lr', 'refine_avatar']
 
 # %% ../nbs/08c_refine.ipynb #c8r00006
 @torch.no_grad()
@@ -39,7 +39,8 @@ def refine_lr(means: torch.Tensor, cameras, step_px: float = 1.25) -> float:
     fp = footprint_3d(means.detach(), cameras)
     return step_px * float(fp[fp > 0].median()) if (fp > 0).any() else 5e-3
 
-REFINE_FIELDS = ('offsets', 'offsets_normal', 'log_scales', 'opacity', 'sh')
+REFINE_FIELDS = ('offsets', 'offsets_normal', 'offsets_tangent', 'log_scales', 'opacity', 'sh')
+OFFSET_FIELDS = REFINE_FIELDS[:3]                      # one of them at most
 
 def refine_avatar(run: Run, batch: dict, steps: int = 200, lr: Optional[float] = None, w_prior: float = 0.,
                   model=None, follow_colour: bool = False, step_px: float = 1.25,
@@ -48,19 +49,22 @@ def refine_avatar(run: Run, batch: dict, steps: int = 200, lr: Optional[float] =
     `lr` (None: `refine_lr` of the avatar, a step of `step_px` input pixels). With `follow_colour` a Gaussian moved by its
     offset residual reads its input colour where it now is, as the network's Gaussians do with `decoder.colour_at_offsets`
     (measured on the CPU at 128 px: the same held-out PSNR, 15% slower). `fields`: the residuals refined, some of
-    `REFINE_FIELDS` (`offsets_normal`: the offset along each face's normal only, in place of `offsets`); the others stay zero."""
+    `REFINE_FIELDS` (in place of `offsets`: `offsets_normal`, the offset along each face's normal only; `offsets_tangent`,
+    in each face's plane only, so that refinement slides Gaussians over the surface and does not lift them off it); the
+    others stay zero."""
     fields = tuple(fields)
-    if not fields or set(fields) - set(REFINE_FIELDS) or {'offsets', 'offsets_normal'} <= set(fields):
-        raise ValueError(f"refine_avatar: fields must be some of {REFINE_FIELDS} ('offsets' or 'offsets_normal', not both), got {list(fields)}")
+    if not fields or set(fields) - set(REFINE_FIELDS) or len(set(fields) & set(OFFSET_FIELDS)) > 1:
+        raise ValueError(f"refine_avatar: fields must be some of {REFINE_FIELDS} (one of {OFFSET_FIELDS} at most, not both), got {list(fields)}")
     cfg = run.cfg
     sync = torch.cuda.synchronize if run.device.type == 'cuda' else (lambda: None)
     sync(); t0 = time.perf_counter()
     verts, base, geom = decode(run, batch, model)
     logit = torch.logit(base['opacities'].clamp(1e-4, 1 - 1e-4))
     N = base['offsets'].shape[1]
-    shapes = dict(offsets=(3,), offsets_normal=(1,), log_scales=(3,), opacity=(), sh=tuple(base['sh'].shape[2:]))
+    shapes = dict(offsets=(3,), offsets_normal=(1,), offsets_tangent=(2,), log_scales=(3,), opacity=(), sh=tuple(base['sh'].shape[2:]))
     res = {k: torch.zeros(1, N, *shape, device=run.device, requires_grad=k in fields) for k, shape in shapes.items()}
-    offset_res = lambda: res['offsets'] + F.pad(res['offsets_normal'], (2, 0))     # the face frame's z axis: its normal
+    offset_res = lambda: (res['offsets'] + F.pad(res['offsets_normal'], (2, 0))    # the face frame's z axis: its normal
+                          + F.pad(res['offsets_tangent'], (0, 1)))                # x and y: its plane
     with torch.no_grad(): means0 = pose_outputs(run, verts, base, batch['cameras']).means      # the feed-forward centres
     if lr is None: lr = refine_lr(means0, batch['cameras'], step_px)
     opt = torch.optim.Adam([res[k] for k in fields], lr=lr)
