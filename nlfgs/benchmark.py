@@ -71,8 +71,8 @@ def refine_settings() -> dict:
 def evaluate_subject(run, subject: str, scales=(1, 2, 4), lpips=None, keep_renders: bool = False, refine_steps: int = 0,
                      refine_kw: Optional[dict] = None) -> dict:
     """All held-out metrics of one trained subject: {set: metrics} (sets `ring_1x`, `ring_2x`, ..., `pose1`, ...);
-    with `refine_steps`, also those of the avatar refined on its input views (`refine_avatar`) as `ref_<set>` (not
-    for `elev`/`close`), and `refine_seconds` (`refine_kw`: more arguments of `refine_avatar`); `keep_renders` also returns {set: (render, target)} (the refined ones as `ref_<set>`)."""
+    with `refine_steps`, also those of the avatar refined on its input views (`refine_avatar`) as `ref_<set>` (the
+    views from above and close up too: where Gaussians lifted off the surface show), and `refine_seconds` (`refine_kw`: more arguments of `refine_avatar`); `keep_renders` also returns {set: (render, target)} (the refined ones as `ref_<set>`)."""
     size = run.cfg.data.image_size
     cfg = apply_overrides(run.cfg, [f'data.subject={subject}', 'data.subjects=[]'])   # datasets of this one person: a
     base = make_dataset(cfg, 'all')                          # many-identity run's config would check every person's images
@@ -94,7 +94,6 @@ def evaluate_subject(run, subject: str, scales=(1, 2, 4), lpips=None, keep_rende
         ds = make_dataset(cfg, 'all', eval_views=True, eval_prefix=prefix, eval_size=k * size)
         b = to_device(collate_avatar([ds[0]]), run.device)
         for tag, g0 in variants:
-            if tag and name in ('elev', 'close'): continue
             g = g0 if name not in poses else repose_avatar(run, b, g0, {kk: torch.as_tensor(v, dtype=torch.float32) for kk, v in poses[name].items()})
             out[tag + name], r = view_set_metrics(run, g, b, lpips)
             if keep_renders: renders[tag + name] = (r.cpu(), b['eval_images'][0].cpu())
