@@ -44,14 +44,15 @@ OFFSET_FIELDS = REFINE_FIELDS[:3]                      # one of them at most
 
 def refine_avatar(run: Run, batch: dict, steps: int = 200, lr: Optional[float] = None, w_prior: float = 0.,
                   model=None, follow_colour: bool = False, step_px: float = 1.25,
-                  fields: Sequence[str] = ('offsets', 'log_scales', 'opacity', 'sh')) -> tuple[Gaussians, dict]:
+                  fields: Sequence[str] = ('offsets', 'log_scales', 'opacity', 'sh'), normal_step: float = 1.) -> tuple[Gaussians, dict]:
     """Refine the feed-forward avatar of `batch` (one subject) for `steps` steps on per-Gaussian residuals with Adam at
     `lr` (None: `refine_lr` of the avatar, a step of `step_px` input pixels). With `follow_colour` a Gaussian moved by its
     offset residual reads its input colour where it now is, as the network's Gaussians do with `decoder.colour_at_offsets`
     (measured on the CPU at 128 px: the same held-out PSNR, 15% slower). `fields`: the residuals refined, some of
     `REFINE_FIELDS` (in place of `offsets`: `offsets_normal`, the offset along each face's normal only; `offsets_tangent`,
     in each face's plane only, so that refinement slides Gaussians over the surface and does not lift them off it); the
-    others stay zero."""
+    others stay zero. `normal_step`: the offsets' step along each face's normal, a fraction of `lr` (Adam moves each
+    coordinate by about its step whatever its gradient's size; 4 views constrain depth less than position across them)."""
     fields = tuple(fields)
     if not fields or set(fields) - set(REFINE_FIELDS) or len(set(fields) & set(OFFSET_FIELDS)) > 1:
         raise ValueError(f"refine_avatar: fields must be some of {REFINE_FIELDS} (one of {OFFSET_FIELDS} at most, not both), got {list(fields)}")
@@ -63,7 +64,8 @@ def refine_avatar(run: Run, batch: dict, steps: int = 200, lr: Optional[float] =
     N = base['offsets'].shape[1]
     shapes = dict(offsets=(3,), offsets_normal=(1,), offsets_tangent=(2,), log_scales=(3,), opacity=(), sh=tuple(base['sh'].shape[2:]))
     res = {k: torch.zeros(1, N, *shape, device=run.device, requires_grad=k in fields) for k, shape in shapes.items()}
-    offset_res = lambda: (res['offsets'] + F.pad(res['offsets_normal'], (2, 0))    # the face frame's z axis: its normal
+    along = torch.tensor([1., 1., normal_step], device=run.device)                # a step of `normal_step` along the normal
+    offset_res = lambda: ((res['offsets'] + F.pad(res['offsets_normal'], (2, 0))) * along   # the face frame's z axis: its normal
                           + F.pad(res['offsets_tangent'], (0, 1)))                # x and y: its plane
     with torch.no_grad(): means0 = pose_outputs(run, verts, base, batch['cameras']).means      # the feed-forward centres
     if lr is None: lr = refine_lr(means0, batch['cameras'], step_px)
