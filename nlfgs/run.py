@@ -79,7 +79,7 @@ class AvatarModel(nn.Module):
         timer = timer or StepTimer()
         gs, out, enc, dec = self.first_pass(batch, vertices, timer, geom)
         if self.cfg.decoder.feedback: enc = dict(enc, first=(gs, out))   # the first pass (`train.weight_first_pass`)
-        if self.cfg.decoder.feedback_grad: enc = dict(enc, frames=self.template.frames(vertices.detach().float()))  # once, not per update
+        if self.cfg.decoder.feedback: enc = self.feedback_frames(enc, vertices)
         for _ in range(self.cfg.decoder.feedback):                  # render, compare, update (`decoder.feedback`)
             with timer('feedback'): gs, out, dec = self.feedback_step(batch, enc, vertices, gs, out, dec)
         return gs, out, enc
@@ -105,14 +105,18 @@ def place(self: AvatarModel, batch: dict, enc: dict, vertices, dec: dict):
     return filter_3d(gs, batch['cameras'], self.cfg.render.filter_3d), dec     # no Gaussian thinner than the inputs' pixels
 
 @patch
+def feedback_frames(self: AvatarModel, enc: dict, vertices) -> dict:
+    "`enc` with the face frames of `vertices` (`enc['frames']`) where `decoder.feedback_grad` reads them: made once for all updates."
+    return dict(enc, frames=self.template.frames(vertices.detach().float())) if self.cfg.decoder.feedback_grad else enc
+
+@patch
 def feedback_residuals(self: AvatarModel, batch: dict, enc: dict, gs: Gaussians, vertices) -> torch.Tensor:
     """What the `FeedbackHead` reads: the `render_residuals` (B,N,8) of Gaussians `gs` rendered into the input views
     without gradients; with `decoder.feedback_grad` also their `render_gradients` (B,N,10) (face frames: `enc['frames']`,
-    made once by `forward`, or those of `vertices`)."""
+    from `feedback_frames`)."""
     cams, grads = batch['cameras'], None
     if self.cfg.decoder.feedback_grad:
-        frames = enc['frames'] if 'frames' in enc else self.template.frames(vertices.detach().float())
-        grads, (rgb, alpha) = render_gradients(gs, batch, self.cfg, frames, enc['geom']['seen'])
+        grads, (rgb, alpha) = render_gradients(gs, batch, self.cfg, enc['frames'], enc['geom']['seen'])
     else:
         with torch.no_grad(): rgb, alpha = render_views(gs.detach(), cams, self.cfg)
     with torch.no_grad():
@@ -450,9 +454,9 @@ class GraphedForward:
         out, core = self._run(key, lambda: _ModelCore(self.model, c, keys, first=bool(n)), args)
         if not n: return Gaussians(*(o.clone() for o in out[:5]))
         st = dict(zip(core.state_names, out))
-        names = sorted(k for k in st if not k.startswith('gs.'))
+        names, fenc = sorted(k for k in st if not k.startswith('gs.')), self.model.feedback_frames(dict(geom=geom), vertices)
         for _ in range(n):                                        # render (eager), compare, update (graphed)
-            res = self.model.feedback_residuals(batch, dict(geom=geom), Gaussians(*(st[f'gs.{k}'] for k in _GS)), vertices)
+            res = self.model.feedback_residuals(batch, fenc, Gaussians(*(st[f'gs.{k}'] for k in _GS)), vertices)
             upd, fcore = self._run(key + ('feedback',), lambda: _FeedbackCore(self.model, c, keys, names),
                                    args + tuple(st[k] for k in names) + (res,))
             st.update(zip(fcore.state_names, upd))
