@@ -110,7 +110,7 @@ def feedback_frames(self: AvatarModel, enc: dict, vertices) -> dict:
     return dict(enc, frames=self.template.frames(vertices.detach().float())) if self.cfg.decoder.feedback_grad else enc
 
 @patch
-def feedback_residuals(self: AvatarModel, batch: dict, enc: dict, gs: Gaussians, vertices) -> torch.Tensor:
+def feedback_residuals(self: AvatarModel, batch: dict, enc: dict, gs: Gaussians) -> torch.Tensor:
     """What the `FeedbackHead` reads: the `render_residuals` (B,N,8) of Gaussians `gs` rendered into the input views
     without gradients; with `decoder.feedback_grad` also their `render_gradients` (B,N,10) (face frames: `enc['frames']`,
     from `feedback_frames`)."""
@@ -136,7 +136,7 @@ def feedback_update(self: AvatarModel, batch: dict, enc: dict, vertices, res: to
 def feedback_step(self: AvatarModel, batch: dict, enc: dict, vertices, gs: Gaussians, out: dict, dec: dict):
     """One `decoder.feedback` update: Gaussians `gs` (of outputs `out`, made from the decoder's `dec`) rendered into the
     input views without gradients, their residuals to the `FeedbackHead`, its changes applied to `dec`, placed again."""
-    return self.feedback_update(batch, enc, vertices, self.feedback_residuals(batch, enc, gs, vertices), out, dec)
+    return self.feedback_update(batch, enc, vertices, self.feedback_residuals(batch, enc, gs), out, dec)
 
 @patch
 def colour_at_offsets(self: AvatarModel, batch: dict, enc: dict, gs: Gaussians, dec: dict):
@@ -456,7 +456,7 @@ class GraphedForward:
         st = dict(zip(core.state_names, out))
         names, fenc = sorted(k for k in st if not k.startswith('gs.')), self.model.feedback_frames(dict(geom=geom), vertices)
         for _ in range(n):                                        # render (eager), compare, update (graphed)
-            res = self.model.feedback_residuals(batch, fenc, Gaussians(*(st[f'gs.{k}'] for k in _GS)), vertices)
+            res = self.model.feedback_residuals(batch, fenc, Gaussians(*(st[f'gs.{k}'] for k in _GS)))
             upd, fcore = self._run(key + ('feedback',), lambda: _FeedbackCore(self.model, c, keys, names),
                                    args + tuple(st[k] for k in names) + (res,))
             st.update(zip(fcore.state_names, upd))
