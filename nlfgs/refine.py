@@ -55,7 +55,7 @@ def refine_avatar(run: Run, batch: dict, steps: int = 200, lr: Optional[float] =
     coordinate by about its step whatever its gradient's size; 4 views constrain depth less than position across them)."""
     fields = tuple(fields)
     if not fields or set(fields) - set(REFINE_FIELDS) or len(set(fields) & set(OFFSET_FIELDS)) > 1:
-        raise ValueError(f"refine_avatar: fields must be some of {REFINE_FIELDS} (one of {OFFSET_FIELDS} at most, not both), got {list(fields)}")
+        raise ValueError(f"refine_avatar: fields must be some of {REFINE_FIELDS} (at most one of {OFFSET_FIELDS}), got {list(fields)}")
     cfg = run.cfg
     sync = torch.cuda.synchronize if run.device.type == 'cuda' else (lambda: None)
     sync(); t0 = time.perf_counter()
