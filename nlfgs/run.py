@@ -78,8 +78,8 @@ class AvatarModel(nn.Module):
     def forward(self, batch: dict, vertices: torch.Tensor, timer=None, geom: dict | None = None):
         timer = timer or StepTimer()
         gs, out, enc, dec = self.first_pass(batch, vertices, timer, geom)
-        if self.cfg.decoder.feedback: enc = dict(enc, first=(gs, out))   # the first pass (`train.weight_first_pass`)
-        if self.cfg.decoder.feedback: enc = self.feedback_frames(enc, vertices)
+        if self.cfg.decoder.feedback:                               # the first pass (`train.weight_first_pass`), the frames
+            enc = self.feedback_frames(dict(enc, first=(gs, out)), vertices)
         for _ in range(self.cfg.decoder.feedback):                  # render, compare, update (`decoder.feedback`)
             with timer('feedback'): gs, out, dec = self.feedback_step(batch, enc, vertices, gs, out, dec)
         return gs, out, enc
