@@ -19,10 +19,11 @@ from .encoder import run_backbone
 from .synth import ensure_suite, suite_names
 from .benchmark import evaluate_subject, refine_settings, _run_key, _write_json
 from .checkpoint import atomic_torch_save
+from .body import body_model_from_config
 
 # %% auto #0
 __all__ = ['N_PICTURES', 'identity_split', 'identities_config', 'feedforward_ms', 'evaluate_unseen', 'identities_table', 'prefit',
-           'benchmark_identities', 'identity_latents', 'pca_2d', 'identities_figures']
+           'benchmark_identities', 'identity_latents', 'pca_2d', 'body_height', 'loo_r2', 'identities_figures']
 
 # %% ../nbs/10a_identities.ipynb #i1d00006
 def _garment_class(root, s) -> str:
@@ -267,6 +268,28 @@ def pca_2d(x: torch.Tensor) -> torch.Tensor:
     x = x - x.mean(0)
     return x @ torch.linalg.svd(x, full_matrices=False).Vh[:2].T
 
+# %% ../nbs/10a_identities.ipynb #i1d0h001
+@torch.no_grad()
+def body_height(bm, params: dict) -> float:
+    """Standing height (metres) of body `params` (a `smplx.json`'s, `load_smplx_json`: its `betas` and `scale`; every
+    other parameter at rest): the vertical (Y) extent of the rest pose."""
+    v = bm({k: params[k].reshape(1, -1) for k in ('betas', 'scale') if k in params}).vertices[0]
+    return float(v[:, 1].max() - v[:, 1].min())
+
+def loo_r2(x, y, ridge: float = 1e-2) -> float:
+    """Leave-one-out R^2 of `y` (S,) from rows `x` (S, D): ridge regression on the standardised columns of `x` (penalty
+    `ridge` per row; the intercept is free), each row predicted by the fit to the others (the closed form of a linear
+    smoother); 1 - their mean squared error / the variance of `y`. 1: predicted exactly, 0: no better than the mean."""
+    x, y = torch.as_tensor(x, dtype=torch.float64), torch.as_tensor(y, dtype=torch.float64)
+    if x.dim() != 2 or y.shape != x.shape[:1] or len(y) < 3: raise ValueError(f"loo_r2: x (S, D) and y (S,) with S >= 3, got {tuple(x.shape)} and {tuple(y.shape)}")
+    x = (x - x.mean(0)) / x.std(0).clamp_min(1e-12)
+    X = torch.cat([x, torch.ones(len(x), 1, dtype=x.dtype)], 1)
+    reg = ridge * len(x) * torch.eye(X.shape[1], dtype=x.dtype); reg[-1, -1] = 0
+    H = X @ torch.linalg.solve(X.T @ X + reg, X.T)                  # the fitted values are H @ y
+    e = (y - H @ y) / (1 - H.diagonal())                            # each row's residual when it is left out
+    return float(1 - (e ** 2).mean() / y.var(unbiased=False))
+
+
 # %% ../nbs/10a_identities.ipynb #80b02359
 N_PICTURES = 4                                          # unseen people in `unseen.png`
 
@@ -296,21 +319,31 @@ def _figure_unseen(rows, path):
         for a in ax[i]: a.axis('off')
     plt.tight_layout(); fig.savefig(path, dpi=80); plt.close(fig)
 
-def _figure_latents(names, xy, cls, unseen, path):
+def _figure_latents(names, xy, cls, unseen, path, heights=None):
+    "The latents' PCA coloured by garment class; with `heights`, a second panel coloured by body height."
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(4.2, 3.2))
+    xy, u = np.asarray(xy), np.array([n in unseen for n in names])
+    fig, axs = plt.subplots(1, 2 if heights is not None else 1, figsize=(8.6 if heights is not None else 4.2, 3.2), squeeze=False)
+    ax = axs[0, 0]
     for c in sorted(set(cls)):
-        for u, mk in ((False, 'o'), (True, 'X')):
-            i = [k for k, n in enumerate(names) if cls[k] == c and (n in unseen) == u]
-            if i: ax.scatter(xy[i, 0], xy[i, 1], marker=mk, s=40 if u else 18, label=f'{c}{" (unseen)" if u else ""}')
-    ax.legend(fontsize=6, ncol=2); ax.set_xlabel('PC 1', fontsize=7); ax.set_ylabel('PC 2', fontsize=7)
-    ax.set_title(f'identity latents of {len(names)} people (PCA)', fontsize=8)
+        for un, mk in ((False, 'o'), (True, 'X')):
+            i = [k for k in range(len(names)) if cls[k] == c and u[k] == un]
+            if i: ax.scatter(xy[i, 0], xy[i, 1], marker=mk, s=40 if un else 18, label=f'{c}{" (unseen)" if un else ""}')
+    ax.legend(fontsize=6, ncol=2); ax.set_title(f'identity latents of {len(names)} people (PCA)', fontsize=8)
+    if heights is not None:
+        ax, h = axs[0, 1], np.asarray(heights, dtype=float)
+        kw = dict(c=h, cmap='viridis', vmin=h.min(), vmax=h.max())
+        sc = ax.scatter(xy[~u, 0], xy[~u, 1], s=18, **{**kw, 'c': h[~u]})
+        ax.scatter(xy[u, 0], xy[u, 1], s=40, marker='X', edgecolors='k', linewidths=.5, **{**kw, 'c': h[u]})
+        fig.colorbar(sc, ax=ax).set_label('body height of the fit (m)', fontsize=7)
+        ax.set_title('the same, by body height (crosses: unseen)', fontsize=8)
+    for a in axs[0]: a.set_xlabel('PC 1', fontsize=7); a.set_ylabel('PC 2', fontsize=7); a.tick_params(labelsize=6)
     plt.tight_layout(); fig.savefig(path, dpi=90); plt.close(fig)
 
 def identities_figures(cfg: Config, root, res: dict, out, refine_steps: int = 200, n_people: int = N_PICTURES,
                        on_progress=None) -> dict:
     """After the trainings: `feedforward_ms_alone` per unseen person and variant, the latent PCA of every person
-    (`res['latents']`, `out/latents.png`) and `out/unseen.png` (first `n_people` unseen people, from the pictures their
+    and their body heights (`res['latents']`, `out/latents.png`) and `out/unseen.png` (first `n_people` unseen people, from the pictures their
     evaluation kept; evaluated again only where those are missing). `on_progress()` after each part (the caller writes
     the results: a pass cut off keeps what it finished). Returns `res`."""
     out, done = Path(out), on_progress or (lambda: None)
@@ -331,6 +364,8 @@ def identities_figures(cfg: Config, root, res: dict, out, refine_steps: int = 20
         everyone = sorted(res['train'] + res['unseen'])
         names, lat = identity_latents(run, make_dataset(apply_overrides(c, [f"data.subjects=[{','.join(everyone)}]"]), 'all'))
         xy, cls = pca_2d(lat), [_garment_class(root, n) for n in names]
-        res['latents'] = dict(names=names, xy=xy.tolist(), garment_class=cls)
-        _figure_latents(names, xy, cls, set(res['unseen']), out / 'latents.png'); done()
+        bm = body_model_from_config(apply_overrides(cfg, ['sys.device=cpu']))
+        hs = [body_height(bm, load_smplx_json(Path(root) / n / 'smplx.json')[0]) for n in names]
+        res['latents'] = dict(names=names, xy=xy.tolist(), garment_class=cls, height=hs, height_loo_r2=loo_r2(lat, hs))
+        _figure_latents(names, xy, cls, set(res['unseen']), out / 'latents.png', hs); done()
     return res
