@@ -11,7 +11,7 @@ from typing import Optional, Sequence
 import numpy as np
 import torch
 
-from .core import Config, load_config, apply_overrides, to_dict, Gaussians
+from .core import Config, load_config, apply_overrides, to_dict, Gaussians, _parse_scalar
 from .data import collate_avatar, load_smplx_json
 import torch.nn.functional as F
 from .losses import image_metrics, lpips_metric_or_none, psnr
@@ -23,10 +23,10 @@ from .render import filter_3d
 from .core import rgb_to_sh
 
 # %% auto #0
-__all__ = ['KEYS', 'view_set_metrics', 'mask_interior', 'edge_metrics', 'refine_settings', 'evaluate_subject', 'subject_config',
-           'benchmark_subject', 'aggregate', 'markdown_table', 'benchmark', 'benchmark_grid', 'bare_avatar',
-           'bare_avatar_metrics', 'exact_geometry_colours', 'exact_geometry_views', 'exact_geometry_metrics',
-           'exact_geometry_figure', 'benchmark_cli']
+__all__ = ['KEYS', 'view_set_metrics', 'mask_interior', 'edge_metrics', 'refine_settings', 'parse_settings', 'evaluate_subject',
+           'subject_config', 'benchmark_subject', 'aggregate', 'markdown_table', 'benchmark', 'benchmark_grid',
+           'bare_avatar', 'bare_avatar_metrics', 'exact_geometry_colours', 'exact_geometry_views',
+           'exact_geometry_metrics', 'exact_geometry_figure', 'benchmark_cli']
 
 # %% ../nbs/10_benchmark.ipynb #b3n00006
 @torch.no_grad()
@@ -60,13 +60,26 @@ def _stored_size(ds, subject, prefix):
     names = [n for n in ds.cameras[subject] if n.startswith(prefix)]
     return ds.cameras[subject][names[0]]['width'] if names else 0
 
-def refine_settings() -> dict:
-    "`refine_avatar`'s defaults (stored with refined results: a benchmark does not reuse results refined with other settings)."
+def refine_settings(refine_kw: Optional[dict] = None) -> dict:
+    """`refine_avatar`'s settings: its defaults, updated by `refine_kw` (stored with refined results: a benchmark does
+    not reuse results refined with other settings). A key `refine_avatar` does not take is a `ValueError` naming it."""
     import inspect
     from nlfgs.refine import refine_avatar
     import json
-    return json.loads(json.dumps({k: p.default for k, p in inspect.signature(refine_avatar).parameters.items()   # as stored: tuples are lists
-                                  if p.default is not inspect.Parameter.empty and k not in ('steps', 'model')}))
+    d = {k: p.default for k, p in inspect.signature(refine_avatar).parameters.items()
+         if p.default is not inspect.Parameter.empty and k not in ('steps', 'model')}
+    if bad := sorted(set(refine_kw or {}) - set(d)):
+        raise ValueError(f"unknown refinement setting(s) {bad}: refine_avatar takes {sorted(d)} (the steps: refine_steps)")
+    return json.loads(json.dumps({**d, **(refine_kw or {})}))         # as stored: tuples are lists
+
+def parse_settings(items: Sequence[str]) -> dict:
+    "{key: value} of `KEY=VALUE` strings (values read as YAML: `0.125`, `true`, `[a, b]`), e.g. `--refine` arguments."
+    out = {}
+    for it in items or ():
+        k, eq, v = it.partition('=')
+        if not eq or not k.strip(): raise ValueError(f"expected KEY=VALUE, got {it!r}")
+        out[k.strip()] = _parse_scalar(v)
+    return out
 
 def evaluate_subject(run, subject: str, scales=(1, 2, 4), lpips=None, keep_renders: bool = False, refine_steps: int = 0,
                      refine_kw: Optional[dict] = None) -> dict:
@@ -109,16 +122,17 @@ def subject_config(cfg: Config, root, subject: str, out, fit: str = 'noisy') -> 
                                  f'render.save_path={o}/renders', f'avatar.template.path={o}/template_{subject}.ply',
                                  'train.overwrite=true', 'train.resume=false'])
 
-def benchmark_subject(cfg: Config, root, subject: str, out, fit: str = 'noisy', lpips=None, refine_steps: int = 0) -> dict:
-    "Train one subject and evaluate it: {'subject', 'fit', 'garment_class', 'train_seconds', sets...}."
+def benchmark_subject(cfg: Config, root, subject: str, out, fit: str = 'noisy', lpips=None, refine_steps: int = 0,
+                      refine_kw: Optional[dict] = None) -> dict:
+    "Train one subject and evaluate it: {'subject', 'fit', 'garment_class', 'train_seconds', sets...} (`refine_kw`: `refine_avatar`'s arguments)."
     from nlfgs.train import train
     c = subject_config(cfg, root, subject, out, fit)
     t0 = time.time(); res = train(c); seconds = time.time() - t0
     run = load_trained(c)
     meta = load_smplx_json(Path(root) / subject / 'smplx.json')[1]
     return dict(subject=subject, fit=fit, garment_class=meta.get('garment_class', '?'), train_seconds=round(seconds, 1),
-                steps=res.get('step'), refine_steps=refine_steps, **({'refine': refine_settings()} if refine_steps else {}),
-                **evaluate_subject(run, subject, lpips=lpips, refine_steps=refine_steps))
+                steps=res.get('step'), refine_steps=refine_steps, **({'refine': refine_settings(refine_kw)} if refine_steps else {}),
+                **evaluate_subject(run, subject, lpips=lpips, refine_steps=refine_steps, refine_kw=refine_kw))
 
 # %% ../nbs/10_benchmark.ipynb #b3n00011
 KEYS = ('psnr_masked', 'ssim_masked', 'psnr', 'ssim', 'alpha_in_mask', 'lpips')
@@ -183,9 +197,9 @@ def _write_json(p, r: dict) -> Path:
 
 def _bench_job(args):
     "One (fit, subject) run in a worker process: the row, also written to `out/<fit>/rows/<subject>.json`."
-    cfg, root, s, out, fit, threads, refine_steps = args
+    cfg, root, s, out, fit, threads, refine_steps, refine_kw = args
     if threads: torch.set_num_threads(threads)
-    r = benchmark_subject(cfg, root, s, out, fit, lpips_metric_or_none(), refine_steps)
+    r = benchmark_subject(cfg, root, s, out, fit, lpips_metric_or_none(), refine_steps, refine_kw)
     r['run_key'] = _run_key(subject_config(cfg, root, s, out, fit))
     _write_json(_row_path(out, fit, s), r)
     return r
@@ -193,13 +207,13 @@ def _bench_job(args):
 def benchmark(suite: str = 'tiny', config: str = 'nlfgs_base', out: Optional[str] = None, fits: Sequence[str] = ('noisy', 'exact'),
               overrides: Sequence[str] = (), subjects: Optional[Sequence[str]] = None, suite_base: str = 'data/suites',
               workers: int = 0, suite_overrides: Optional[dict] = None, jobs: int = 1, reuse: bool = True,
-              refine_steps: int = 0, verbose: bool = True) -> dict:
+              refine_steps: int = 0, verbose: bool = True, refine_kw: Optional[dict] = None) -> dict:
     """Run the per-subject protocol on a suite; writes `out/results.json`, `out/results.md`; returns {'rows', 'aggregate'}.
     `jobs` runs that many (fit, subject) trainings at once (separate processes; on one GPU they share it); a finished
     run of the same settings (its row in `out/<fit>/rows/`) is reused unless `reuse=False`, so an interrupted
     benchmark continues where it stopped. `refine_steps` also measures each avatar after that many steps of
-    per-Gaussian refinement on its input views (`ref_*` sets)."""
-    cfg = load_config(config, overrides)
+    per-Gaussian refinement on its input views (`ref_*` sets), with `refine_avatar`'s arguments `refine_kw`."""
+    cfg, settings = load_config(config, overrides), refine_settings(refine_kw)     # (a wrong setting fails before any training)
     root = ensure_suite(suite, suite_base, workers, cfg.body.model_path, cfg.body.toy, **(suite_overrides or {}))
     out = Path(out or f'bench_out/{suite}')
     names = sorted(suite_names(suite, **(suite_overrides or {}))) if subjects is None else list(subjects)   # not other folders there
@@ -210,14 +224,14 @@ def benchmark(suite: str = 'tiny', config: str = 'nlfgs_base', out: Optional[str
             if reuse and p.is_file():
                 r = json.loads(p.read_text())
                 if r.get('run_key') == _run_key(subject_config(cfg, root, s, out, fit)) and r.get('refine_steps', 0) == refine_steps \
-                        and (not refine_steps or r.get('refine') == refine_settings()):
+                        and (not refine_steps or r.get('refine') == settings):
                     rows[fit, s] = r; continue
             todo.append((fit, s))
     def report(r):
         if verbose: print(f"{r['fit']:>5} {r['subject']}: masked PSNR " + ', '.join(
             f"{k} {v['psnr_masked']:.2f}" for k, v in r.items() if isinstance(v, dict) and 'psnr_masked' in v) + f" ({r['train_seconds']:.0f} s)", flush=True)
     threads = max(1, (os.cpu_count() or 1) // max(1, jobs))
-    args = [(cfg, root, s, out, fit, threads if jobs > 1 else 0, refine_steps) for fit, s in todo]
+    args = [(cfg, root, s, out, fit, threads if jobs > 1 else 0, refine_steps, refine_kw) for fit, s in todo]
     if jobs > 1 and len(args) > 1:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
@@ -416,15 +430,19 @@ def benchmark_cli(argv: Optional[Sequence[str]] = None):
                    help='identities: render each person with this many extra training views and train the network on them too '
                         '(unseen people still come from their 4 input views)')
     p.add_argument('--no_single', action='store_true', help='identities: skip the single-subject baselines')
+    p.add_argument('--refine', action='append', default=[], metavar='KEY=VALUE',
+                   help="a setting of the refinement (refine_avatar's arguments, e.g. --refine normal_step=0.125 --refine step_px=1.6)")
     a = p.parse_args(argv)
+    try: rk = parse_settings(a.refine); refine_settings(rk)            # a wrong setting stops here, before any work
+    except ValueError as e: p.error(f'--refine: {e}')
     if a.protocol == 'identities':
         from nlfgs.identities import benchmark_identities, identities_table
         res = benchmark_identities(a.suite, a.config, a.out, a.overrides, n_unseen=a.unseen, refine_steps=200 if a.refine_steps < 0 else a.refine_steps,
                                    ablation=not a.no_ablation, num=a.num, suite_base=a.suite_base, workers=a.workers, jobs=a.jobs,
-                                   sup_views=a.sup_views, single=not a.no_single)
+                                   sup_views=a.sup_views, single=not a.no_single, refine_kw=rk)
         print(identities_table(res)); return res
     res = benchmark(a.suite, a.config, a.out, tuple(a.fits.split(',')), a.overrides, suite_base=a.suite_base,
-                    workers=a.workers, jobs=a.jobs, reuse=not a.fresh, refine_steps=max(a.refine_steps, 0))
+                    workers=a.workers, jobs=a.jobs, reuse=not a.fresh, refine_steps=max(a.refine_steps, 0), refine_kw=rk)
     out = Path(a.out or f'bench_out/{a.suite}')
     if a.grid:
         cfg = load_config(a.config, a.overrides)

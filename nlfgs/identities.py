@@ -140,10 +140,11 @@ def _variant(args) -> tuple:
     same settings is reused from `<out>/<variant>/result.json`; an interrupted one continues from its checkpoint, and
     the people it had already evaluated (`<out>/<variant>/rows/`) are not evaluated again."""
     from nlfgs.train import train
-    cfg, root, train_ids, unseen, out, latent, n_seen, refine_steps, threads = args
+    cfg, root, train_ids, unseen, out, latent, n_seen, refine_steps, refine_kw, threads = args
     if threads: torch.set_num_threads(threads)
     name, c = ('latent' if latent else 'no_latent'), identities_config(cfg, root, train_ids, out, latent)
-    key, path = _run_key(c, seen=list(train_ids[:n_seen]), unseen=list(unseen), refine=refine_steps, refine_kw=refine_settings()), Path(out) / name / 'result.json'
+    key, path = _run_key(c, seen=list(train_ids[:n_seen]), unseen=list(unseen), refine=refine_steps, refine_kw=refine_settings(refine_kw)), Path(out) / name / 'result.json'
+    skey = _run_key(c, seen=list(train_ids[:n_seen]))    # seen people are not refined: other refinement settings reuse them
     if (r := _cached(path, key)) is not None: return name, r
     rows, tkey = Path(out) / name / 'rows', _run_key(c)
     done = _cached(rows / 'train.json', tkey)     # trained to the end by an earlier process (its seconds: that process's)
@@ -152,11 +153,11 @@ def _variant(args) -> tuple:
         _write_json(rows / 'train.json', dict(key=tkey, seconds=round(secs, 1)))
     else: secs = done['seconds']
     run = load_trained(c)
-    seen = [_row(rows / f'seen_{s}.json', key, lambda: dict(subject=s, **evaluate_subject(run, s, scales=(1, 2))))
+    seen = [_row(rows / f'seen_{s}.json', skey, lambda: dict(subject=s, **evaluate_subject(run, s, scales=(1, 2))))
             for s in train_ids[:n_seen]]
     def unseen_row(s, pictures: bool) -> dict:
-        if not pictures: return evaluate_unseen(load_trained(c), s, refine_steps)
-        row, rend = evaluate_unseen(load_trained(c), s, refine_steps, keep_renders=True)
+        if not pictures: return evaluate_unseen(load_trained(c), s, refine_steps, refine_kw=refine_kw)
+        row, rend = evaluate_unseen(load_trained(c), s, refine_steps, keep_renders=True, refine_kw=refine_kw)
         atomic_torch_save(_pictures(rend), rows / f'unseen_{s}.pics.pt')
         return row                                        # (the first unseen people's pictures, for `unseen.png`)
     un = [_row(rows / f'unseen_{s}.json', key, lambda: unseen_row(s, latent and i < N_PICTURES)) for i, s in enumerate(unseen)]
@@ -205,15 +206,17 @@ def benchmark_identities(suite: str = 'tiny', config: str = 'nlfgs_base', out: O
                          n_unseen: int = 2, n_seen: int = 4, refine_steps: int = 200, ablation: bool = True, num: int = 0,
                          suite_base: str = 'data/suites', workers: int = 0, suite_overrides: Optional[dict] = None,
                          seed: int = 0, jobs: int = 1, single: bool = True, figures: bool = True, verbose: bool = True,
-                         sup_views: int = 0) -> dict:
+                         sup_views: int = 0, refine_kw: Optional[dict] = None) -> dict:
     """The many-identities protocol on a suite (its first `num` subjects; 0: all); returns and writes the results.
     Every subject is silhouette-fitted first, in parallel (`prefit`, into `fit.cache_dir`, by default `out/fitcache`);
     `single` also trains the first `n_seen` seen people one by one (the single-subject baseline); `jobs>1` runs the
     variants and baselines at once (separate processes sharing the GPU); `figures` then runs `identities_figures`.
     `sup_views`: the suite is rendered with that many extra training views per person and the network trains on them
     too (`data.sup_views`); unseen people are still reconstructed and refined from their 4 input views only, and the
-    single-subject baselines train on their inputs only."""
+    single-subject baselines train on their inputs only. `refine_kw`: `refine_avatar`'s arguments for the unseen people
+    (a rerun with other settings in the same `out` reuses the trainings and the seen people, and refines again)."""
     cfg = load_config(config, overrides)
+    refine_settings(refine_kw)                                      # a wrong setting fails before any training
     so = {**({'num': num} if num else {}), **({'num_sup_views': sup_views} if sup_views else {}), **(suite_overrides or {})}
     root = ensure_suite(suite, suite_base, workers, cfg.body.model_path, cfg.body.toy, **so)
     out = Path(out or f'bench_out/{suite}_identities')
@@ -221,13 +224,13 @@ def benchmark_identities(suite: str = 'tiny', config: str = 'nlfgs_base', out: O
     if num: names = sorted(names, key=lambda n: n[-3:])
     train_ids, unseen = identity_split(root, names, n_unseen, seed)
     res = dict(suite=suite, config=config, overrides=list(overrides), train=train_ids, unseen=unseen, variants={}, single=[],
-               sup_views=sup_views)
+               sup_views=sup_views, refine_kw=dict(refine_kw or {}))
     if not cfg.fit.cache_dir: cfg = apply_overrides(cfg, [f'fit.cache_dir={out}/fitcache'])
     t0 = time.time(); prefit(cfg, root, names, workers); res['prefit_seconds'] = round(time.time() - t0, 1)
     variants = (True, False) if ablation else (True,)
     import os
     vcfg = apply_overrides(cfg, [f'data.sup_views={sup_views}'])
-    tasks = [(_variant, (vcfg, root, train_ids, unseen, out, latent, n_seen, refine_steps)) for latent in variants]
+    tasks = [(_variant, (vcfg, root, train_ids, unseen, out, latent, n_seen, refine_steps, refine_kw)) for latent in variants]
     tasks += [(_single, (cfg, root, s, out)) for s in (train_ids[:n_seen] if single else [])]
     threads = max(1, (os.cpu_count() or 1) // min(jobs, len(tasks))) if jobs > 1 else 0
     if jobs > 1 and len(tasks) > 1:
@@ -246,7 +249,8 @@ def benchmark_identities(suite: str = 'tiny', config: str = 'nlfgs_base', out: O
     out.mkdir(parents=True, exist_ok=True)
     def write():
         _write_json(out / 'identities.json', res)
-        (out / 'identities.md').write_text(f"# nlfgs_benchmark --protocol identities --suite {suite} --config {config} {' '.join(overrides)}\n\n"
+        rf = ''.join(f' --refine {k}={json.dumps(v)}' for k, v in (refine_kw or {}).items())
+        (out / 'identities.md').write_text(f"# nlfgs_benchmark --protocol identities --suite {suite} --config {config}{rf} {' '.join(overrides)}\n\n"
                                            + identities_table(res) + '\n\nFull-image PSNR:\n\n' + identities_table(res, 'psnr') + '\n')
     write()                                              # the table first: the pictures' pass may be cut off
     if figures: identities_figures(vcfg, root, res, out, refine_steps, on_progress=write); write()
@@ -357,7 +361,7 @@ def identities_figures(cfg: Config, root, res: dict, out, refine_steps: int = 20
             pf, row = out / name / 'rows' / f'unseen_{s}.pics.pt', by.get(s)
             if pf.is_file() and row is not None: pics = torch.load(pf, weights_only=True)
             else:
-                row, rend = evaluate_unseen(run, s, refine_steps, scales=(1,), keep_renders=True)
+                row, rend = evaluate_unseen(run, s, refine_steps, scales=(1,), keep_renders=True, refine_kw=res.get('refine_kw'))
                 pics = _pictures(rend)
             rows.append((s, row, pics))
         if rows: _figure_unseen(rows, out / 'unseen.png')
