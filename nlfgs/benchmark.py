@@ -70,7 +70,9 @@ def refine_settings(refine_kw: Optional[dict] = None) -> dict:
          if p.default is not inspect.Parameter.empty and k not in ('steps', 'model')}
     if bad := sorted(set(refine_kw or {}) - set(d)):
         raise ValueError(f"unknown refinement setting(s) {bad}: refine_avatar takes {sorted(d)} (the steps: refine_steps)")
-    return json.loads(json.dumps({**d, **(refine_kw or {})}))         # as stored: tuples are lists
+    from nlfgs.refine import check_refine_args
+    s = {**d, **(refine_kw or {})}; check_refine_args(s['fields'], s['loss_weights'])            # wrong values too, before any work
+    return json.loads(json.dumps(s))                                   # as stored: tuples are lists
 
 def parse_settings(items: Sequence[str]) -> dict:
     "{key: value} of `KEY=VALUE` strings (values read as YAML: `0.125`, `true`, `[a, b]`), e.g. `--refine` arguments."

@@ -17,7 +17,8 @@ from .decoder import decoder_to_template_inputs
 from .losses import AvatarLoss
 
 # %% auto #0
-__all__ = ['REFINE_FIELDS', 'OFFSET_FIELDS', 'decode', 'pose_outputs', 'refine_lr', 'refine_avatar']
+__all__ = ['REFINE_FIELDS', 'OFFSET_FIELDS', 'REFINE_LOSS_WEIGHTS', 'decode', 'pose_outputs', 'refine_lr', 'check_refine_args',
+           'refine_avatar']
 
 # %% ../nbs/08c_refine.ipynb #c8r00006
 @torch.no_grad()
@@ -41,10 +42,20 @@ def refine_lr(means: torch.Tensor, cameras, step_px: float = 1.25) -> float:
 
 REFINE_FIELDS = ('offsets', 'offsets_normal', 'offsets_tangent', 'log_scales', 'opacity', 'sh')
 OFFSET_FIELDS = REFINE_FIELDS[:3]                      # one of them at most
+REFINE_LOSS_WEIGHTS = ('weight_rgb', 'weight_ssim', 'weight_mask', 'weight_opacity')   # the terms of the loss on the inputs
+
+def check_refine_args(fields: Sequence[str], loss_weights: Optional[dict] = None):
+    "A `ValueError` unless `fields` are some of `REFINE_FIELDS` (one offset field at most) and `loss_weights` sets some of `REFINE_LOSS_WEIGHTS`."
+    fields = tuple(fields)
+    if not fields or set(fields) - set(REFINE_FIELDS) or len(set(fields) & set(OFFSET_FIELDS)) > 1:
+        raise ValueError(f"refine_avatar: fields must be some of {REFINE_FIELDS} (at most one of {OFFSET_FIELDS}), got {list(fields)}")
+    if set(loss_weights or {}) - set(REFINE_LOSS_WEIGHTS):
+        raise ValueError(f"refine_avatar: loss_weights may set {REFINE_LOSS_WEIGHTS}, got {sorted(loss_weights)}")
 
 def refine_avatar(run: Run, batch: dict, steps: int = 200, lr: Optional[float] = None, w_prior: float = 0.,
                   model=None, follow_colour: bool = False, step_px: float = 1.25,
-                  fields: Sequence[str] = ('offsets', 'log_scales', 'opacity', 'sh'), normal_step: float = 1.) -> tuple[Gaussians, dict]:
+                  fields: Sequence[str] = ('offsets', 'log_scales', 'opacity', 'sh'), normal_step: float = 1.,
+                  loss_weights: Optional[dict] = None) -> tuple[Gaussians, dict]:
     """Refine the feed-forward avatar of `batch` (one subject) for `steps` steps on per-Gaussian residuals with Adam at
     `lr` (None: `refine_lr` of the avatar, a step of `step_px` input pixels). With `follow_colour` a Gaussian moved by its
     offset residual reads its input colour where it now is, as the network's Gaussians do with `decoder.colour_at_offsets`
@@ -52,10 +63,11 @@ def refine_avatar(run: Run, batch: dict, steps: int = 200, lr: Optional[float] =
     `REFINE_FIELDS` (in place of `offsets`: `offsets_normal`, the offset along each face's normal only; `offsets_tangent`,
     in each face's plane only, so that refinement slides Gaussians over the surface and does not lift them off it); the
     others stay zero. `normal_step`: the offsets' step along each face's normal, a fraction of `lr` (Adam moves each
-    coordinate by about its step whatever its gradient's size; 4 views constrain depth less than position across them)."""
-    fields = tuple(fields)
-    if not fields or set(fields) - set(REFINE_FIELDS) or len(set(fields) & set(OFFSET_FIELDS)) > 1:
-        raise ValueError(f"refine_avatar: fields must be some of {REFINE_FIELDS} (at most one of {OFFSET_FIELDS}), got {list(fields)}")
+    coordinate by about its step whatever its gradient's size; 4 views constrain depth less than position across them).
+    `loss_weights`: weights of the loss on the inputs in place of the training's (`train.weight_*`), some of
+    `REFINE_LOSS_WEIGHTS`, e.g. `dict(weight_mask=1., weight_ssim=0.)`."""
+    fields, loss_weights = tuple(fields), dict(loss_weights or {})
+    check_refine_args(fields, loss_weights)
     cfg = run.cfg
     sync = torch.cuda.synchronize if run.device.type == 'cuda' else (lambda: None)
     sync(); t0 = time.perf_counter()
@@ -70,7 +82,7 @@ def refine_avatar(run: Run, batch: dict, steps: int = 200, lr: Optional[float] =
     with torch.no_grad(): means0 = pose_outputs(run, verts, base, batch['cameras']).means      # the feed-forward centres
     if lr is None: lr = refine_lr(means0, batch['cameras'], step_px)
     opt = torch.optim.Adam([res[k] for k in fields], lr=lr)
-    loss_fn = AvatarLoss.from_config(cfg)
+    loss_fn = AvatarLoss.from_config(cfg, **loss_weights)
     imgs, masks = batch['images'].flatten(0, 1), batch['masks'].flatten(0, 1)
     if follow_colour:                                        # the colour read at the feed-forward centres, to be moved from
         enc = unwrap(model or run.model).encoder
