@@ -370,6 +370,7 @@ def identities_figures(cfg: Config, root, res: dict, out, refine_steps: int = 20
         xy, cls = pca_2d(lat), [_garment_class(root, n) for n in names]
         bm = body_model_from_config(apply_overrides(cfg, ['sys.device=cpu']))
         hs = [body_height(bm, load_smplx_json(Path(root) / n / 'smplx.json')[0]) for n in names]
-        res['latents'] = dict(names=names, xy=xy.tolist(), garment_class=cls, height=hs, height_loo_r2=loo_r2(lat, hs))
+        r2 = loo_r2(lat, hs) if len(hs) >= 3 and max(hs) > min(hs) else None   # (none for fewer than 3 people or one height)
+        res['latents'] = dict(names=names, xy=xy.tolist(), garment_class=cls, height=hs, height_loo_r2=r2)
         _figure_latents(names, xy, cls, set(res['unseen']), out / 'latents.png', hs); done()
     return res

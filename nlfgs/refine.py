@@ -45,8 +45,8 @@ OFFSET_FIELDS = REFINE_FIELDS[:3]                      # one of them at most
 REFINE_LOSS_WEIGHTS = ('weight_rgb', 'weight_ssim', 'weight_mask', 'weight_opacity')   # the terms of the loss on the inputs
 
 def check_refine_args(fields: Sequence[str], loss_weights: Optional[dict] = None):
-    "A `ValueError` unless `fields` are some of `REFINE_FIELDS` (one offset field at most) and `loss_weights` sets some of `REFINE_LOSS_WEIGHTS`."
-    fields = tuple(fields)
+    "A `ValueError` unless `fields` (a name or names) are some of `REFINE_FIELDS` (one offset field at most) and `loss_weights` sets some of `REFINE_LOSS_WEIGHTS`."
+    fields = (fields,) if isinstance(fields, str) else tuple(fields)
     if not fields or set(fields) - set(REFINE_FIELDS) or len(set(fields) & set(OFFSET_FIELDS)) > 1:
         raise ValueError(f"refine_avatar: fields must be some of {REFINE_FIELDS} (at most one of {OFFSET_FIELDS}), got {list(fields)}")
     if set(loss_weights or {}) - set(REFINE_LOSS_WEIGHTS):
@@ -66,7 +66,7 @@ def refine_avatar(run: Run, batch: dict, steps: int = 200, lr: Optional[float] =
     coordinate by about its step whatever its gradient's size; 4 views constrain depth less than position across them).
     `loss_weights`: weights of the loss on the inputs in place of the training's (`train.weight_*`), some of
     `REFINE_LOSS_WEIGHTS`, e.g. `dict(weight_mask=1., weight_ssim=0.)`."""
-    fields, loss_weights = tuple(fields), dict(loss_weights or {})
+    fields, loss_weights = ((fields,) if isinstance(fields, str) else tuple(fields)), dict(loss_weights or {})
     check_refine_args(fields, loss_weights)
     cfg = run.cfg
     sync = torch.cuda.synchronize if run.device.type == 'cuda' else (lambda: None)
