@@ -336,9 +336,9 @@ def _figure_latents(names, xy, cls, unseen, path, heights=None):
     ax.legend(fontsize=6, ncol=2); ax.set_title(f'identity latents of {len(names)} people (PCA)', fontsize=8)
     if heights is not None:
         ax, h = axs[0, 1], np.asarray(heights, dtype=float)
-        kw = dict(c=h, cmap='viridis', vmin=h.min(), vmax=h.max())
-        sc = ax.scatter(xy[~u, 0], xy[~u, 1], s=18, **{**kw, 'c': h[~u]})
-        ax.scatter(xy[u, 0], xy[u, 1], s=40, marker='X', edgecolors='k', linewidths=.5, **{**kw, 'c': h[u]})
+        kw = dict(cmap='viridis', vmin=h.min(), vmax=h.max())                # one colour scale for both marker kinds
+        sc = ax.scatter(xy[~u, 0], xy[~u, 1], c=h[~u], s=18, **kw)
+        ax.scatter(xy[u, 0], xy[u, 1], c=h[u], s=40, marker='X', edgecolors='k', linewidths=.5, **kw)
         fig.colorbar(sc, ax=ax).set_label('body height of the fit (m)', fontsize=7)
         ax.set_title('the same, by body height (crosses: unseen)', fontsize=8)
     for a in axs[0]: a.set_xlabel('PC 1', fontsize=7); a.set_ylabel('PC 2', fontsize=7); a.tick_params(labelsize=6)

@@ -44,13 +44,14 @@ REFINE_FIELDS = ('offsets', 'offsets_normal', 'offsets_tangent', 'log_scales', '
 OFFSET_FIELDS = REFINE_FIELDS[:3]                      # one of them at most
 REFINE_LOSS_WEIGHTS = ('weight_rgb', 'weight_ssim', 'weight_mask', 'weight_opacity')   # the terms of the loss on the inputs
 
-def check_refine_args(fields: Sequence[str], loss_weights: Optional[dict] = None):
-    "A `ValueError` unless `fields` (a name or names) are some of `REFINE_FIELDS` (one offset field at most) and `loss_weights` sets some of `REFINE_LOSS_WEIGHTS`."
+def check_refine_args(fields: Sequence[str], loss_weights: Optional[dict] = None) -> tuple:
+    "`fields` (a name or names) as a tuple; a `ValueError` unless they are some of `REFINE_FIELDS` (one offset field at most) and `loss_weights` sets some of `REFINE_LOSS_WEIGHTS`."
     fields = (fields,) if isinstance(fields, str) else tuple(fields)
     if not fields or set(fields) - set(REFINE_FIELDS) or len(set(fields) & set(OFFSET_FIELDS)) > 1:
         raise ValueError(f"refine_avatar: fields must be some of {REFINE_FIELDS} (at most one of {OFFSET_FIELDS}), got {list(fields)}")
     if set(loss_weights or {}) - set(REFINE_LOSS_WEIGHTS):
         raise ValueError(f"refine_avatar: loss_weights may set {REFINE_LOSS_WEIGHTS}, got {sorted(loss_weights)}")
+    return fields
 
 def refine_avatar(run: Run, batch: dict, steps: int = 200, lr: Optional[float] = None, w_prior: float = 0.,
                   model=None, follow_colour: bool = False, step_px: float = 1.25,
@@ -66,8 +67,8 @@ def refine_avatar(run: Run, batch: dict, steps: int = 200, lr: Optional[float] =
     coordinate by about its step whatever its gradient's size; 4 views constrain depth less than position across them).
     `loss_weights`: weights of the loss on the inputs in place of the training's (`train.weight_*`), some of
     `REFINE_LOSS_WEIGHTS`, e.g. `dict(weight_mask=1., weight_ssim=0.)`."""
-    fields, loss_weights = ((fields,) if isinstance(fields, str) else tuple(fields)), dict(loss_weights or {})
-    check_refine_args(fields, loss_weights)
+    loss_weights = dict(loss_weights or {})
+    fields = check_refine_args(fields, loss_weights)
     cfg = run.cfg
     sync = torch.cuda.synchronize if run.device.type == 'cuda' else (lambda: None)
     sync(); t0 = time.perf_counter()
